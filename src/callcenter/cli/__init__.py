@@ -1,0 +1,1 @@
+"""The ``callcenter`` command line: parse -> one facade call -> render."""

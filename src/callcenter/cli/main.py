@@ -1,0 +1,41 @@
+"""Entry point of the ``callcenter`` command.
+
+Each command group lives in its own module exposing ``register(app)``; this module only
+wires them together and turns library errors into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from callcenter.errors import CallCenterError
+
+app = typer.Typer(
+    name="callcenter",
+    help="Data-driven call-centre management (呼叫中心数字化管理).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_all() -> None:
+    from callcenter.cli import common
+
+    common.register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """Data-driven call-centre management (呼叫中心数字化管理)."""
+
+
+def run() -> None:
+    _register_all()
+    try:
+        app()
+    except CallCenterError as e:
+        typer.secho(f"error: {e.message}", err=True, fg="red")
+        sys.exit(2)
