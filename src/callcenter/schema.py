@@ -263,7 +263,7 @@ COSTS = Table(
     (
         _c("period_start", pa.date32(), "date", "first day of the period", null=False),
         _c("period_end", pa.date32(), "date", "last day of the period (inclusive)", null=False),
-        _c("centre", S, "", "centre"),
+        _c("centre", S, "", "centre (the settings' centre when the source has none)", null=False),
         _c("category", S, "", "staff | telecom | facilities | it | other", null=False),
         _c("amount", F64, "currency", "amount", null=False),
         _c("currency", S, "", "ISO currency code, e.g. CNY", null=False),
