@@ -97,9 +97,10 @@ class Table:
 
     @property
     def schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns]
-        )
+        """The Arrow schema. Every field is nullable at the Arrow level so that a reader can
+        hand over a bad row instead of crashing; ``required`` columns are enforced when the
+        rows are stored (missing -> quarantine) and by NOT NULL in the warehouse."""
+        return pa.schema([pa.field(c.name, c.type) for c in self.columns])
 
     @property
     def names(self) -> list[str]:
@@ -143,8 +144,13 @@ CALLS = Table(
         _c("customer_tier", S, "", "customer tier (客户级别), e.g. vip, normal"),
         _c("caller_number", S, "", "calling number (主叫号码); may be masked"),
         _c("offered_at", UTC_TS, "instant", "when the leg reached the centre", null=False),
-        _c("offered_local", LOCAL_TS, "wall clock", "offered_at in the centre's time zone",
-           null=False),
+        _c(
+            "offered_local",
+            LOCAL_TS,
+            "wall clock",
+            "offered_at in the centre's time zone",
+            null=False,
+        ),
         _c("ivr_entry_at", UTC_TS, "instant", "entered the IVR (进入IVR)"),
         _c("ivr_exit_at", UTC_TS, "instant", "left the IVR"),
         _c("ivr_seconds", F64, "s", "time in the IVR"),
@@ -197,8 +203,13 @@ SCHEDULE = Table(
     (
         _c("agent", S, "", "agent id", null=False),
         _c("team", S, "", "team"),
-        _c("date", pa.date32(), "date", "roster day (a shift crossing midnight belongs to the day "
-           "it starts)", null=False),
+        _c(
+            "date",
+            pa.date32(),
+            "date",
+            "roster day (a shift crossing midnight belongs to the day it starts)",
+            null=False,
+        ),
         _c("activity", S, "", "phone | break | meal | training | meeting | offline", null=False),
         _c("start_at", UTC_TS, "instant", "activity start", null=False),
         _c("end_at", UTC_TS, "instant", "activity end", null=False),
@@ -313,8 +324,13 @@ IVR_EVENTS = Table(
         _c("seq", I16, "", "order within the contact, from 1", null=False),
         _c("at", UTC_TS, "instant", "event time", null=False),
         _c("node", S, "", "menu node id", null=False),
-        _c("event", S, "", "enter | key | invalid | timeout | exit | transfer_agent | hangup",
-           null=False),
+        _c(
+            "event",
+            S,
+            "",
+            "enter | key | invalid | timeout | exit | transfer_agent | hangup",
+            null=False,
+        ),
         _c("key", S, "", "key pressed"),
         *_PROVENANCE,
     ),

@@ -58,9 +58,7 @@ class BusinessHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
     open: time = time(8, 0)
     close: time = time(20, 0)
-    days: list[int] = Field(
-        default=[0, 1, 2, 3, 4, 5, 6], description="weekdays open, Monday = 0"
-    )
+    days: list[int] = Field(default=[0, 1, 2, 3, 4, 5, 6], description="weekdays open, Monday = 0")
 
 
 class Settings(BaseModel):
@@ -101,7 +99,9 @@ class Settings(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)") from e
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)"
+            ) from e
         return v
 
     @field_validator("interval_minutes")

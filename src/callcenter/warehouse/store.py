@@ -1,0 +1,496 @@
+"""The embedded warehouse: one DuckDB file holding the canonical tables.
+
+Loads are
+* **atomic** — one transaction per load: a failure, or a process killed mid-way, leaves the
+  warehouse exactly as it was (DuckDB only replays committed transactions from its WAL);
+* **idempotent** — rows are upserted by each table's key (``schema.Table.key``): a key seen
+  again with the same content is *unchanged*, with different content it is *updated*
+  (the stored row is replaced), otherwise *inserted*. Loading the same file twice adds
+  nothing;
+* **accounted** — every record a reader read ends up inserted, updated, unchanged or
+  quarantined, and the load says how many of each.
+
+Rows the reader rejected, and rows the warehouse itself rejects (a required field missing,
+a key repeated within the same load), go to the ``quarantine`` table with the source
+file, line, field and reason. Every load is logged in ``loads``.
+
+Analytics read the tables through Ibis (:meth:`Warehouse.ibis_tables`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from callcenter import schema
+from callcenter.errors import WarehouseError
+from callcenter.ingest.base import ReadResult, Reject
+
+if TYPE_CHECKING:
+    import ibis
+
+DEFAULT_DB = "callcenter.duckdb"
+
+_DUCK_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "VARCHAR",
+    pa.int16(): "SMALLINT",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+    pa.timestamp("us"): "TIMESTAMP",
+}
+
+_PROVENANCE = ("source_file", "source_line")
+
+LOADS_DDL = """
+CREATE TABLE IF NOT EXISTS loads (
+    load_id VARCHAR PRIMARY KEY,
+    loaded_at TIMESTAMPTZ NOT NULL,
+    source_file VARCHAR NOT NULL,
+    sha256 VARCHAR,
+    format VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    inserted BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL,
+    quarantined BIGINT NOT NULL,
+    details VARCHAR
+)
+"""
+
+
+def default_path() -> Path:
+    """``$CALLCENTER_DB`` or ``./callcenter.duckdb``."""
+    return Path(os.environ.get("CALLCENTER_DB", DEFAULT_DB))
+
+
+def _ddl(table: schema.Table) -> str:
+    cols = []
+    for c in table.columns:
+        t = _DUCK_TYPES[c.type]
+        cols.append(f'"{c.name}" {t}{"" if c.nullable else " NOT NULL"}')
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
+
+
+@dataclass
+class TableCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0  # rejected by the warehouse itself (duplicates, missing required)
+
+    @property
+    def stored(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass
+class LoadReport:
+    """What one load did. ``rows_read == accepted + quarantined`` always holds.
+
+    For readers whose raw records map one-to-one onto rows (CSV, Anonymous Bank) the
+    table counts add up to the records read; for event logs (queue_log) many lines make
+    one call, so ``tables`` counts rows and ``rows_read`` counts lines.
+    """
+
+    load_id: str
+    source_file: str
+    format: str
+    sha256: str | None
+    rows_read: int
+    rejected_by_reader: int
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    warts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def quarantined(self) -> int:
+        return self.rejected_by_reader + sum(t.quarantined for t in self.tables.values())
+
+    @property
+    def accepted(self) -> int:
+        return self.rows_read - self.quarantined
+
+    @property
+    def inserted(self) -> int:
+        return sum(t.inserted for t in self.tables.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(t.updated for t in self.tables.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(t.unchanged for t in self.tables.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(
+            quarantined=self.quarantined,
+            accepted=self.accepted,
+            inserted=self.inserted,
+            updated=self.updated,
+            unchanged=self.unchanged,
+        )
+        return d
+
+
+class Warehouse:
+    """The embedded DuckDB store. Opening it creates the file and tables if needed."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    # -- connection -------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            if self.read_only and not self.path.exists():
+                raise WarehouseError(
+                    f"no warehouse at {self.path}",
+                    hint="load data first (callcenter load FILE) or pass --db",
+                )
+            if not self.read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.Error as e:
+                raise WarehouseError(
+                    f"cannot open the warehouse: {e}",
+                    where=str(self.path),
+                    hint="is another process writing it? is it a DuckDB file?",
+                ) from None
+            con.execute("SET TimeZone = 'UTC'")
+            if not self.read_only:
+                self._create(con)
+            self._con = con
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _create(con: duckdb.DuckDBPyConnection) -> None:
+        for t in (*schema.TABLES.values(), schema.QUARANTINE):
+            con.execute(_ddl(t))
+        con.execute(LOADS_DDL)
+
+    # -- reading ----------------------------------------------------------------------
+    def table_names(self) -> list[str]:
+        return [t for t in schema.TABLES if self.count(t) > 0]
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0]
+        return int(row[0])
+
+    def arrow(self, table: str, where: str = "", params: list[Any] | None = None) -> pa.Table:
+        """A canonical table as Arrow (optionally filtered by a SQL ``where``)."""
+        sql = f'SELECT * FROM "{table}"' + (f" WHERE {where}" if where else "")
+        return self.sql(sql, params)
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pa.Table:
+        return self.con.sql(query, params=params or None).to_arrow_table()
+
+    def ibis(self) -> ibis.BaseBackend:
+        """An Ibis backend over this warehouse's connection."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
+
+    def ibis_tables(self) -> dict[str, ibis.Table]:
+        """The canonical tables that hold rows, as Ibis tables."""
+        backend = self.ibis()
+        return {name: backend.table(name) for name in self.table_names()}
+
+    # -- loading ----------------------------------------------------------------------
+    def load(self, result: ReadResult, *, sha256: str | None = None) -> LoadReport:
+        """Store one reader's result atomically; see the module docstring."""
+        if self.read_only:
+            raise WarehouseError("the warehouse was opened read-only", where=str(self.path))
+        result.check_accounting()
+        load_id = uuid.uuid4().hex[:16]
+        report = LoadReport(
+            load_id=load_id,
+            source_file=result.source_file,
+            format=result.format,
+            sha256=sha256,
+            rows_read=result.rows_read,
+            rejected_by_reader=len(result.rejects),
+            warts=dict(result.warts),
+            notes=list(result.notes),
+        )
+        con = self.con
+        with self._transaction():
+            self._insert_rejects(load_id, result.rejects)
+            for name, table in result.tables.items():
+                report.tables[name] = self._upsert(load_id, schema.TABLES[name], table)
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    load_id,
+                    datetime.now(UTC),
+                    result.source_file,
+                    sha256,
+                    result.format,
+                    report.rows_read,
+                    report.inserted,
+                    report.updated,
+                    report.unchanged,
+                    report.quarantined,
+                    json.dumps(
+                        {
+                            "tables": {k: asdict(v) for k, v in report.tables.items()},
+                            "warts": report.warts,
+                            "notes": report.notes,
+                        },
+                        ensure_ascii=False,
+                    ),
+                ],
+            )
+        return report
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def _insert_rejects(self, load_id: str, rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        q = pa.table(
+            {
+                "load_id": [load_id] * len(rejects),
+                "target_table": [r.table for r in rejects],
+                "source_file": [r.source_file for r in rejects],
+                "source_line": pa.array([r.line for r in rejects], pa.int64()),
+                "field": [r.field for r in rejects],
+                "reason": [r.reason for r in rejects],
+                "raw": [r.raw for r in rejects],
+            }
+        )
+        self._insert_quarantine(schema.conform(schema.QUARANTINE, q))
+
+    def _insert_quarantine(self, q: pa.Table) -> None:
+        """Insert quarantine rows not already present (re-loading a bad file adds nothing)."""
+        con = self.con
+        con.register("_q_new", q)
+        try:
+            con.execute(
+                """
+                INSERT INTO quarantine
+                SELECT n.* FROM _q_new n
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM quarantine o
+                    WHERE o.source_file = n.source_file
+                      AND o.source_line IS NOT DISTINCT FROM n.source_line
+                      AND o.field IS NOT DISTINCT FROM n.field
+                      AND o.reason = n.reason
+                      AND o.target_table = n.target_table)
+                """
+            )
+        finally:
+            con.unregister("_q_new")
+
+    def _upsert(self, load_id: str, table: schema.Table, data: pa.Table) -> TableCounts:
+        counts = TableCounts()
+        if data.num_rows == 0:
+            return counts
+        data = schema.conform(table, data)
+        con = self.con
+        con.register("_stage_raw", data)
+        try:
+            self._upsert_staged(load_id, table, counts)
+        finally:
+            con.unregister("_stage_raw")
+        return counts
+
+    def _upsert_staged(self, load_id: str, table: schema.Table, counts: TableCounts) -> None:
+        con = self.con
+        name = table.name
+        key = list(table.key)
+        keys_sql = ", ".join(f'"{k}"' for k in key)
+        # 1. rows with a required field missing -> quarantine
+        missing = " OR ".join(f'"{c}" IS NULL' for c in table.required)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _stage AS "
+            "SELECT *, row_number() OVER () AS _rn FROM _stage_raw"
+        )
+        bad_required = self._quarantine_select(
+            load_id,
+            name,
+            f"SELECT * FROM _stage WHERE {missing}",
+            field_sql=" ".join(f"WHEN \"{c}\" IS NULL THEN '{c}'" for c in table.required),
+            reason_sql="'required field is empty — fill it in the source or the mapping'",
+        )
+        counts.quarantined += bad_required
+        if bad_required:
+            con.execute(f"DELETE FROM _stage WHERE {missing}")
+        # 2. keys repeated within this load -> keep the first, quarantine the rest
+        if key:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT * FROM ("
+                f"  SELECT *, row_number() OVER (PARTITION BY {keys_sql} ORDER BY _rn) AS _k,"
+                f"         first_value(source_line) OVER (PARTITION BY {keys_sql} ORDER BY _rn)"
+                f"           AS _first_line"
+                f"  FROM _stage) WHERE _k > 1"
+            )
+            n_dups = self._quarantine_select(
+                load_id,
+                name,
+                "SELECT * FROM _dups",
+                field_sql=f"WHEN TRUE THEN '{','.join(key)}'",
+                reason_sql=(
+                    "'duplicate key within this load (first seen at line ' || "
+                    "coalesce(CAST(_first_line AS VARCHAR), '?') || "
+                    "'); the first occurrence was kept — remove the duplicate at the source'"
+                ),
+            )
+            counts.quarantined += n_dups
+            if n_dups:
+                con.execute("DELETE FROM _stage WHERE _rn IN (SELECT _rn FROM _dups)")
+            con.execute("DROP TABLE _dups")
+            counts.quarantined += 0
+            # 3. classify against what is stored
+            on = " AND ".join(f's."{k}" = t."{k}"' for k in key)
+            content = [c.name for c in table.columns if c.name not in (*key, *_PROVENANCE)]
+            same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in content)
+            row = con.execute(
+                f'SELECT count(*) FILTER (WHERE t."{key[0]}" IS NULL),'
+                f'       count(*) FILTER (WHERE t."{key[0]}" IS NOT NULL AND NOT ({same})),'
+                f'       count(*) FILTER (WHERE t."{key[0]}" IS NOT NULL AND ({same}))'
+                f' FROM _stage s LEFT JOIN "{name}" t ON {on}'
+            ).fetchall()[0]
+            assert row is not None
+            counts.inserted, counts.updated, counts.unchanged = (int(x) for x in row)
+            cols = ", ".join(f'"{c}"' for c in table.names)
+            if counts.updated:
+                con.execute(
+                    f'DELETE FROM "{name}" t WHERE EXISTS ('
+                    f"SELECT 1 FROM _stage s WHERE {on} AND NOT ({same}))"
+                )
+                con.execute(
+                    f'INSERT INTO "{name}" SELECT {cols} FROM _stage s WHERE NOT EXISTS ('
+                    f'SELECT 1 FROM "{name}" t WHERE {on})'
+                )
+            elif counts.inserted:
+                con.execute(
+                    f'INSERT INTO "{name}" SELECT {cols} FROM _stage s '
+                    f'WHERE NOT EXISTS (SELECT 1 FROM "{name}" t WHERE {on})'
+                )
+        else:  # keyless tables append
+            cols = ", ".join(f'"{c}"' for c in table.names)
+            n = con.execute("SELECT count(*) FROM _stage").fetchall()[0]
+            counts.inserted = int(n[0]) if n else 0
+            con.execute(f'INSERT INTO "{name}" SELECT {cols} FROM _stage')
+        con.execute("DROP TABLE _stage")
+
+    def _quarantine_select(
+        self, load_id: str, table: str, select: str, *, field_sql: str, reason_sql: str
+    ) -> int:
+        """Copy the rows of ``select`` (over _stage columns) into quarantine; return how many."""
+        con = self.con
+        n = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0]
+        count = int(n[0]) if n else 0
+        if not count:
+            return 0
+        q = con.sql(
+            f"SELECT ? AS load_id, ? AS target_table, source_file, source_line,"
+            f" CASE {field_sql} END AS field, {reason_sql} AS reason,"
+            f" CAST(to_json(struct_pack(*COLUMNS(lambda c: c NOT IN ('_rn', '_k', '_first_line'))))"
+            f" AS VARCHAR) AS raw FROM ({select}) x",
+            params=[load_id, table],
+        ).to_arrow_table()
+        self._insert_quarantine(schema.conform(schema.QUARANTINE, q))
+        return count
+
+    # -- summaries --------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """Tables, rows, date range, queues, agents and the quarantine summary."""
+        con = self.con
+        out: dict[str, Any] = {"path": str(self.path), "tables": {}}
+        for name in schema.TABLES:
+            out["tables"][name] = self.count(name)
+        if out["tables"]["calls"]:
+            r = con.execute(
+                "SELECT min(offered_local), max(offered_local), count(DISTINCT queue),"
+                " count(DISTINCT agent), count(DISTINCT contact_id) FROM calls"
+            ).fetchall()[0]
+            assert r is not None
+            out["calls"] = {
+                "first_offered_local": str(r[0]),
+                "last_offered_local": str(r[1]),
+                "queues": int(r[2]),
+                "agents": int(r[3]),
+                "contacts": int(r[4]),
+            }
+            out["queues"] = [
+                {"queue": q, "calls": int(n)}
+                for q, n in con.execute(
+                    "SELECT queue, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC"
+                ).fetchall()
+            ]
+            out["outcomes"] = {
+                o: int(n)
+                for o, n in con.execute(
+                    "SELECT outcome, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC"
+                ).fetchall()
+            }
+        out["quarantine"] = [
+            {"source_file": f, "target_table": t, "reason": r, "rows": int(n)}
+            for f, t, r, n in con.execute(
+                "SELECT source_file, target_table,"
+                " regexp_replace(reason, '\\d+', 'N', 'g') AS reason, count(*)"
+                " FROM quarantine GROUP BY ALL ORDER BY 4 DESC LIMIT 50"
+            ).fetchall()
+        ]
+        out["loads"] = [
+            dict(
+                zip(
+                    (
+                        "loaded_at",
+                        "source_file",
+                        "format",
+                        "read",
+                        "inserted",
+                        "updated",
+                        "unchanged",
+                        "quarantined",
+                    ),
+                    (str(r[0]), *r[1:]),
+                    strict=True,
+                )
+            )
+            for r in con.execute(
+                "SELECT loaded_at, source_file, format, rows_read, inserted, updated,"
+                " unchanged, quarantined FROM loads ORDER BY loaded_at DESC LIMIT 20"
+            ).fetchall()
+        ]
+        return out
