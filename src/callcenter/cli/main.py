@@ -22,9 +22,10 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from callcenter.cli import common
+    from callcenter.cli import common, data
 
     common.register(app)
+    data.register(app)
 
 
 @app.callback()

@@ -1,0 +1,87 @@
+"""The CallCenter facade: the use cases the CLI and the web front end call.
+
+Front ends hold no SQL and no formulas; they parse input, call one method here and render
+what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from callcenter import ingest
+from callcenter.ingest.base import file_digest
+from callcenter.settings import Settings, load_settings
+from callcenter.warehouse import LoadReport, Warehouse
+
+
+class CallCenter:
+    """One centre's data and settings."""
+
+    def __init__(
+        self,
+        db: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        config: str | Path | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings(config)
+        self._db = db
+        self._read_only = read_only
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self._db, read_only=self._read_only)
+
+    def close(self) -> None:
+        if "warehouse" in self.__dict__:
+            self.warehouse.close()
+
+    def __enter__(self) -> CallCenter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- data ---------------------------------------------------------------------------
+    def load(
+        self,
+        path: str | Path,
+        *,
+        format: str = "auto",
+        mapping: str | Path | None = None,
+        on_phase: Callable[[str], None] | None = None,
+    ) -> LoadReport:
+        """Read one export with the reader for its format and store it atomically."""
+        p = Path(path)
+        if on_phase:
+            on_phase(f"reading {p.name}")
+        result = ingest.read(
+            p, self.settings, format=format, mapping=Path(mapping) if mapping else None
+        )
+        if on_phase:
+            on_phase(f"storing {result.rows_read:,} records from {p.name}")
+        return self.warehouse.load(result, sha256=file_digest(p))
+
+    def load_tables(self, result: ingest.ReadResult) -> LoadReport:
+        """Store canonical tables produced in code (simulation, rosters)."""
+        return self.warehouse.load(result)
+
+    def info(self) -> dict[str, Any]:
+        return self.warehouse.info()
+
+    def quarantine(self, *, limit: int = 100, source: str | None = None) -> pa.Table:
+        where = "source_file LIKE ?" if source else ""
+        params = [f"%{source}%"] if source else None
+        sql = (
+            "SELECT target_table, source_file, source_line, field, reason, raw FROM quarantine"
+            + (f" WHERE {where}" if where else "")
+            + " ORDER BY source_file, source_line LIMIT "
+            + str(int(limit))
+        )
+        return self.warehouse.sql(sql, params)
