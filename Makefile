@@ -8,10 +8,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck bench docs clean
 
-$(STAMP): pyproject.toml
+VENDOR := src/callcenter/web/static/vendor
+
+$(STAMP): pyproject.toml package-lock.json
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	touch $(STAMP)
 
 venv: $(STAMP)

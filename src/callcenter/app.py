@@ -75,13 +75,21 @@ class CallCenter:
     def info(self) -> dict[str, Any]:
         return self.warehouse.info()
 
-    def quarantine(self, *, limit: int = 100, source: str | None = None) -> pa.Table:
-        where = "source_file LIKE ?" if source else ""
-        params = [f"%{source}%"] if source else None
+    def quarantine(
+        self, *, limit: int = 100, source: str | None = None, load_id: str | None = None
+    ) -> pa.Table:
+        """Rejected rows (optionally of files whose name contains ``source``, or one load)."""
+        where, params = [], []
+        if source:
+            where.append("source_file LIKE ?")
+            params.append(f"%{source}%")
+        if load_id:
+            where.append("load_id = ?")
+            params.append(load_id)
         sql = (
             "SELECT target_table, source_file, source_line, field, reason, raw FROM quarantine"
-            + (f" WHERE {where}" if where else "")
+            + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY source_file, source_line LIMIT "
             + str(int(limit))
         )
-        return self.warehouse.sql(sql, params)
+        return self.warehouse.sql(sql, params or None)

@@ -22,10 +22,11 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from callcenter.cli import common, data
+    from callcenter.cli import common, data, web
 
     common.register(app)
     data.register(app)
+    web.register(app)
 
 
 @app.callback()
