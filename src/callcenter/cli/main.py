@@ -22,10 +22,11 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from callcenter.cli import common, data, web
+    from callcenter.cli import common, data, demo, web
 
     common.register(app)
     data.register(app)
+    demo.register(app)
     web.register(app)
 
 

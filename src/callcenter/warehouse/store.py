@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callcenter import schema
 from callcenter.errors import WarehouseError
@@ -320,105 +322,154 @@ class Warehouse:
             con.unregister("_q_new")
 
     def _upsert(self, load_id: str, table: schema.Table, data: pa.Table) -> TableCounts:
+        """Upsert one canonical table from a staged Arrow table; see the module docstring.
+
+        Work is arranged so that the common cases cost one pass: required fields are checked
+        in Arrow, duplicate keys are looked for with one hash aggregate (the expensive
+        window runs only over the duplicated keys, if any), and a load into an empty table
+        is a plain INSERT.
+        """
         counts = TableCounts()
         if data.num_rows == 0:
             return counts
         data = schema.conform(table, data)
+        data = data.append_column("_rn", pa.array(np.arange(data.num_rows, dtype=np.int64)))
+        data, counts.quarantined = self._drop_missing_required(load_id, table, data)
         con = self.con
-        con.register("_stage_raw", data)
+        con.register("_stage", data)
         try:
-            self._upsert_staged(load_id, table, counts)
+            if table.key:
+                counts.quarantined += self._drop_duplicate_keys(load_id, table)
+                self._merge(table, counts)
+            else:  # keyless tables append
+                counts.inserted = self._scalar("SELECT count(*) FROM _stage_ok")
+                cols = ", ".join(f'"{c}"' for c in table.names)
+                con.execute(f'INSERT INTO "{table.name}" SELECT {cols} FROM _stage_ok')
         finally:
-            con.unregister("_stage_raw")
+            con.execute("DROP VIEW IF EXISTS _stage_ok")
+            con.unregister("_stage")
         return counts
 
-    def _upsert_staged(self, load_id: str, table: schema.Table, counts: TableCounts) -> None:
+    def _scalar(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0])
+
+    def _drop_missing_required(
+        self, load_id: str, table: schema.Table, data: pa.Table
+    ) -> tuple[pa.Table, int]:
+        """Quarantine rows whose required fields are null; return the rest."""
+        first_missing: pa.Array | None = None
+        for c in table.required:
+            col = data.column(c)
+            if col.null_count == 0:
+                continue
+            label = pc.if_else(pc.is_null(col), c, pa.scalar(None, pa.string()))
+            first_missing = label if first_missing is None else pc.coalesce(first_missing, label)
+        if first_missing is None:
+            return data, 0
+        bad = pc.is_valid(first_missing)
+        rejected = data.filter(bad)
+        fields = first_missing.filter(bad)
+        q = pa.table(
+            {
+                "load_id": pa.array([load_id] * rejected.num_rows),
+                "target_table": pa.array([table.name] * rejected.num_rows),
+                "source_file": rejected.column("source_file"),
+                "source_line": rejected.column("source_line"),
+                "field": fields,
+                "reason": pa.array(
+                    ["required field is empty — fill it in the source or the mapping"]
+                    * rejected.num_rows
+                ),
+                "raw": pa.array(
+                    [repr(r) for r in rejected.drop_columns(["_rn"]).to_pylist()], pa.string()
+                ),
+            }
+        )
+        self._insert_quarantine(schema.conform(schema.QUARANTINE, q))
+        return data.filter(pc.invert(bad)), rejected.num_rows
+
+    def _drop_duplicate_keys(self, load_id: str, table: schema.Table) -> int:
+        """Keys repeated within this load: keep the first occurrence, quarantine the rest.
+
+        Creates the view ``_stage_ok`` over the rows that remain.
+        """
+        con = self.con
+        keys_sql = ", ".join(f'"{k}"' for k in table.key)
+        n_dup_keys = self._scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM _stage GROUP BY {keys_sql} HAVING count(*) > 1)"
+        )
+        if not n_dup_keys:
+            con.execute("CREATE OR REPLACE TEMP VIEW _stage_ok AS SELECT * FROM _stage")
+            return 0
+        on = " AND ".join(f'd."{k}" IS NOT DISTINCT FROM s."{k}"' for k in table.key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT * FROM ("
+            f"  SELECT s.*, row_number() OVER (PARTITION BY {keys_sql} ORDER BY _rn) AS _k,"
+            f"         first_value(source_line) OVER (PARTITION BY {keys_sql} ORDER BY _rn)"
+            f"           AS _first_line"
+            f"  FROM _stage s WHERE EXISTS (SELECT 1 FROM ("
+            f"    SELECT {keys_sql} FROM _stage GROUP BY {keys_sql} HAVING count(*) > 1) d"
+            f"    WHERE {on})"
+            f") WHERE _k > 1"
+        )
+        n = self._quarantine_select(
+            load_id,
+            table.name,
+            "SELECT * FROM _dups",
+            field_sql=f"WHEN TRUE THEN '{','.join(table.key)}'",
+            reason_sql=(
+                "'duplicate key within this load (first seen at line ' || "
+                "coalesce(CAST(_first_line AS VARCHAR), '?') || "
+                "'); the first occurrence was kept — remove the duplicate at the source'"
+            ),
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _stage_ok AS SELECT * FROM _stage "
+            "WHERE _rn NOT IN (SELECT _rn FROM _dups)"
+        )
+        return n
+
+    def _merge(self, table: schema.Table, counts: TableCounts) -> None:
+        """Classify ``_stage_ok`` rows against the stored ones and apply the upsert."""
         con = self.con
         name = table.name
         key = list(table.key)
-        keys_sql = ", ".join(f'"{k}"' for k in key)
-        # 1. rows with a required field missing -> quarantine
-        missing = " OR ".join(f'"{c}" IS NULL' for c in table.required)
+        cols = ", ".join(f'"{c}"' for c in table.names)
+        if not self._scalar(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" LIMIT 1)'):
+            counts.inserted = self._scalar("SELECT count(*) FROM _stage_ok")
+            con.execute(f'INSERT INTO "{name}" SELECT {cols} FROM _stage_ok')
+            return
+        on = " AND ".join(f's."{k}" = t."{k}"' for k in key)
+        content = [c.name for c in table.columns if c.name not in (*key, *_PROVENANCE)]
+        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in content)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _stage AS "
-            "SELECT *, row_number() OVER () AS _rn FROM _stage_raw"
+            f"CREATE OR REPLACE TEMP TABLE _class AS SELECT s._rn,"
+            f' CASE WHEN t."{key[0]}" IS NULL THEN 0 WHEN {same} THEN 2 ELSE 1 END AS _status'
+            f' FROM _stage_ok s LEFT JOIN "{name}" t ON {on}'
         )
-        bad_required = self._quarantine_select(
-            load_id,
-            name,
-            f"SELECT * FROM _stage WHERE {missing}",
-            field_sql=" ".join(f"WHEN \"{c}\" IS NULL THEN '{c}'" for c in table.required),
-            reason_sql="'required field is empty — fill it in the source or the mapping'",
-        )
-        counts.quarantined += bad_required
-        if bad_required:
-            con.execute(f"DELETE FROM _stage WHERE {missing}")
-        # 2. keys repeated within this load -> keep the first, quarantine the rest
-        if key:
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE _status = 0), count(*) FILTER (WHERE _status = 1),"
+            " count(*) FILTER (WHERE _status = 2) FROM _class"
+        ).fetchall()[0]
+        counts.inserted, counts.updated, counts.unchanged = (int(x) for x in row)
+        if counts.updated:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT * FROM ("
-                f"  SELECT *, row_number() OVER (PARTITION BY {keys_sql} ORDER BY _rn) AS _k,"
-                f"         first_value(source_line) OVER (PARTITION BY {keys_sql} ORDER BY _rn)"
-                f"           AS _first_line"
-                f"  FROM _stage) WHERE _k > 1"
+                f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM _stage_ok s'
+                f" JOIN _class c ON c._rn = s._rn AND c._status = 1 WHERE {on})"
             )
-            n_dups = self._quarantine_select(
-                load_id,
-                name,
-                "SELECT * FROM _dups",
-                field_sql=f"WHEN TRUE THEN '{','.join(key)}'",
-                reason_sql=(
-                    "'duplicate key within this load (first seen at line ' || "
-                    "coalesce(CAST(_first_line AS VARCHAR), '?') || "
-                    "'); the first occurrence was kept — remove the duplicate at the source'"
-                ),
+        if counts.updated or counts.inserted:
+            con.execute(
+                f'INSERT INTO "{name}" SELECT {cols} FROM _stage_ok s'
+                " WHERE s._rn IN (SELECT _rn FROM _class WHERE _status < 2)"
             )
-            counts.quarantined += n_dups
-            if n_dups:
-                con.execute("DELETE FROM _stage WHERE _rn IN (SELECT _rn FROM _dups)")
-            con.execute("DROP TABLE _dups")
-            counts.quarantined += 0
-            # 3. classify against what is stored
-            on = " AND ".join(f's."{k}" = t."{k}"' for k in key)
-            content = [c.name for c in table.columns if c.name not in (*key, *_PROVENANCE)]
-            same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in content)
-            row = con.execute(
-                f'SELECT count(*) FILTER (WHERE t."{key[0]}" IS NULL),'
-                f'       count(*) FILTER (WHERE t."{key[0]}" IS NOT NULL AND NOT ({same})),'
-                f'       count(*) FILTER (WHERE t."{key[0]}" IS NOT NULL AND ({same}))'
-                f' FROM _stage s LEFT JOIN "{name}" t ON {on}'
-            ).fetchall()[0]
-            assert row is not None
-            counts.inserted, counts.updated, counts.unchanged = (int(x) for x in row)
-            cols = ", ".join(f'"{c}"' for c in table.names)
-            if counts.updated:
-                con.execute(
-                    f'DELETE FROM "{name}" t WHERE EXISTS ('
-                    f"SELECT 1 FROM _stage s WHERE {on} AND NOT ({same}))"
-                )
-                con.execute(
-                    f'INSERT INTO "{name}" SELECT {cols} FROM _stage s WHERE NOT EXISTS ('
-                    f'SELECT 1 FROM "{name}" t WHERE {on})'
-                )
-            elif counts.inserted:
-                con.execute(
-                    f'INSERT INTO "{name}" SELECT {cols} FROM _stage s '
-                    f'WHERE NOT EXISTS (SELECT 1 FROM "{name}" t WHERE {on})'
-                )
-        else:  # keyless tables append
-            cols = ", ".join(f'"{c}"' for c in table.names)
-            n = con.execute("SELECT count(*) FROM _stage").fetchall()[0]
-            counts.inserted = int(n[0]) if n else 0
-            con.execute(f'INSERT INTO "{name}" SELECT {cols} FROM _stage')
-        con.execute("DROP TABLE _stage")
+        con.execute("DROP TABLE _class")
 
     def _quarantine_select(
         self, load_id: str, table: str, select: str, *, field_sql: str, reason_sql: str
     ) -> int:
-        """Copy the rows of ``select`` (over _stage columns) into quarantine; return how many."""
+        """Copy the rows of ``select`` (over staged columns) into quarantine; return how many."""
         con = self.con
-        n = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0]
-        count = int(n[0]) if n else 0
+        count = self._scalar(f"SELECT count(*) FROM ({select})")
         if not count:
             return 0
         q = con.sql(
