@@ -156,7 +156,7 @@ CALLS = Table(
         _c("ivr_seconds", F64, "s", "time in the IVR"),
         _c("queue_entry_at", UTC_TS, "instant", "entered the ACD queue (进入排队)"),
         _c("queue_exit_at", UTC_TS, "instant", "left the queue (answered or lost)"),
-        _c("wait_seconds", F64, "s", "time in queue until answer or loss; null if never queued"),
+        _c("wait_seconds", F64, "s", "time in queue until answer or loss; 0 when answered without queueing, null if the leg never reached the ACD queue"),
         _c("answered_at", UTC_TS, "instant", "agent answered (应答)"),
         _c("agent", S, "", "agent who answered (坐席工号)"),
         _c("team", S, "", "agent's team (班组) at the time of the call"),
