@@ -1,0 +1,175 @@
+"""Offered contacts: when they arrive, what they want, who they are.
+
+Model (per local interval i of day d, width w seconds):
+
+    m_{d,i} = calls_per_day × f_weekday(d) × f_special(d) × p_i / Σp
+    Λ_{d,i} = m_{d,i} × G,   G ~ Gamma(k, 1/k)   (only when ``dispersion`` k is set)
+    N_{d,i} ~ Poisson(Λ_{d,i}),  arrival instants i.i.d. uniform in the interval
+
+so counts are Poisson (or negative binomial, variance m + m²/k) and the process within an
+interval is homogeneous Poisson. ``f_special`` multiplies public holidays, the month-end
+(bill-day) and month-start days and explicit special days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from callcenter.errors import ModelError
+from callcenter.simulate.config import SimConfig
+from callcenter.simulate.distributions import Streams
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Initial (first-attempt) contacts, sorted by arrival time (seconds from the epoch t0)."""
+
+    t0: datetime  # UTC instant of local midnight of the first day
+    horizon: float  # seconds simulated (local midnight of day `days`)
+    time: np.ndarray  # float64 seconds since t0
+    queue: np.ndarray  # int32 queue index
+    tier: np.ndarray  # int32 tier index
+    customer: np.ndarray  # int64 customer index
+    blacklisted: np.ndarray  # bool per customer index (length config.customers)
+
+
+@lru_cache(maxsize=4096)
+def _holiday(d: date, calendar: str) -> tuple[bool, bool]:
+    """(public holiday, make-up working day on a weekend) for ``d``."""
+    if calendar == "none":
+        return False, False
+    if calendar == "CN":
+        try:
+            import chinese_calendar as cc
+
+            on_holiday, name = cc.get_holiday_detail(d)
+            makeup = d.weekday() >= 5 and not on_holiday
+            return bool(on_holiday and name is not None), makeup
+        except (NotImplementedError, ImportError):
+            import holidays
+
+            cn = holidays.country_holidays("CN", years=d.year)
+            workdays: set[date] = set(getattr(cn, "weekend_workdays", set()))
+            return d in cn, d in workdays
+    import holidays
+
+    return d in holidays.country_holidays("IL", years=d.year), False
+
+
+def day_factor(cfg: SimConfig, d: date) -> float:
+    """Expected volume of day ``d`` relative to ``calls_per_day``."""
+    a = cfg.arrivals
+    hol, makeup = _holiday(d, a.holidays)
+    f = a.weekday_factors[2 if makeup else d.weekday()]
+    if hol:
+        f *= a.holiday_factor
+    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    days_to_end = (nxt - d).days  # 1 on the last day of the month
+    if a.month_end_days and days_to_end <= a.month_end_days:
+        f *= a.month_end_factor
+    if a.month_start_days and d.day <= a.month_start_days:
+        f *= a.month_start_factor
+    f *= a.special_days.get(d, 1.0)
+    return f
+
+
+def epoch(cfg: SimConfig) -> datetime:
+    """The UTC instant of local midnight of ``cfg.start`` (simulation time 0)."""
+    z = ZoneInfo(cfg.timezone)
+    return datetime(cfg.start.year, cfg.start.month, cfg.start.day, tzinfo=z).astimezone(UTC)
+
+
+def interval_bounds(cfg: SimConfig, days: int) -> tuple[np.ndarray, np.ndarray, list[date]]:
+    """Start and end (seconds since t0) of every local interval, and the day of each."""
+    z = ZoneInfo(cfg.timezone)
+    t0 = epoch(cfg)
+    w = cfg.interval_minutes
+    starts, ends, ds = [], [], []
+    for k in range(days):
+        d = cfg.start + timedelta(days=k)
+        mid = datetime(d.year, d.month, d.day)
+        for i in range(24 * 60 // w):
+            a = (mid + timedelta(minutes=i * w)).replace(tzinfo=z).astimezone(UTC)
+            b = (mid + timedelta(minutes=(i + 1) * w)).replace(tzinfo=z).astimezone(UTC)
+            starts.append((a - t0).total_seconds())
+            ends.append((b - t0).total_seconds())
+            ds.append(d)
+    return np.array(starts), np.array(ends), ds
+
+
+def expected_counts(cfg: SimConfig, days: int) -> np.ndarray:
+    """Mean offered contacts per interval (before over-dispersion), flattened over days."""
+    n = 24 * 60 // cfg.interval_minutes
+    if cfg.arrivals.interval_means is not None:
+        m = np.asarray(cfg.arrivals.interval_means, dtype=np.float64)
+        if len(m) < days * n:
+            raise ModelError(
+                f"arrivals.interval_means has {len(m)} values; {days} day(s) need {days * n}"
+            )
+        return m[: days * n]
+    p = np.ones(n) if cfg.arrivals.profile is None else np.asarray(cfg.arrivals.profile, float)
+    p = p / p.sum()
+    f = np.array([day_factor(cfg, cfg.start + timedelta(days=k)) for k in range(days)])
+    return np.asarray((cfg.arrivals.calls_per_day * f[:, None] * p[None, :]).ravel())
+
+
+def generate(cfg: SimConfig, days: int, streams: Streams) -> Contacts:
+    """Draw the first-attempt contacts of ``days`` days."""
+    starts, ends, _ = interval_bounds(cfg, days)
+    mean = expected_counts(cfg, days)
+    rng = streams.rng("arrivals")
+    if cfg.arrivals.dispersion is not None:
+        k = cfg.arrivals.dispersion
+        mean = mean * rng.gamma(k, 1.0 / k, mean.shape)
+    counts = rng.poisson(mean)
+    total = int(counts.sum())
+    lo = np.repeat(starts, counts)
+    width = np.repeat(ends - starts, counts)
+    t = lo + width * rng.random(total)
+    t.sort(kind="stable")
+
+    kinds = streams.rng("call_type")
+    shares = np.array([q.share for q in cfg.queues], float)
+    queue = _categorical(kinds, shares, total)
+    tshares = np.array([x.share for x in cfg.tiers], float)
+    tier = _categorical(streams.rng("tier"), tshares, total)
+
+    crng = streams.rng("customers")
+    c = cfg.customers
+    black = np.zeros(c, dtype=bool)
+    b = cfg.blacklist.numbers
+    if b:
+        black[crng.choice(c, size=b, replace=False)] = True
+        bw = b * cfg.blacklist.call_weight
+        p_black = bw / (bw + (c - b))
+        black_ids = np.flatnonzero(black)
+        normal_ids = np.flatnonzero(~black)
+        is_black = crng.random(total) < p_black
+        customer = np.where(
+            is_black,
+            black_ids[crng.integers(0, b, total)],
+            normal_ids[crng.integers(0, c - b, total)],
+        )
+    else:
+        customer = crng.integers(0, c, total)
+    return Contacts(
+        t0=epoch(cfg),
+        horizon=float(ends[-1]) if len(ends) else 0.0,
+        time=t,
+        queue=queue.astype(np.int32),
+        tier=tier.astype(np.int32),
+        customer=customer.astype(np.int64),
+        blacklisted=black,
+    )
+
+
+def _categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndarray:
+    if len(shares) == 1:
+        return np.zeros(n, dtype=np.int32)
+    cum = np.cumsum(shares / shares.sum())
+    return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(shares) - 1)

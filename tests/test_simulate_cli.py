@@ -1,0 +1,64 @@
+"""``callcenter simulate`` writes canonical Parquet tables and fails clearly on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from callcenter import schema
+from callcenter.cli import simulate as cli_simulate
+from callcenter.errors import ConfigError
+from callcenter.simulate import load_config
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "simulate"
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """test root"""
+
+    cli_simulate.register(app)
+    return app
+
+
+def test_simulate_writes_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        make_app(),
+        ["simulate", str(EXAMPLES / "small_centre.yaml"), "--days", "2", "--seed", "4", "--output", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "service_level" in res.output
+    for name in ("calls", "agent_states", "surveys", "qa_scores", "agents", "schedule", "timeclock"):
+        t = pq.read_table(out / f"{name}.parquet")
+        assert t.schema.equals(schema.TABLES[name].schema), name
+    calls = pq.read_table(out / "calls.parquet")
+    assert calls.num_rows > 3000
+    assert set(calls["source_file"].to_pylist()) == {"simulated:small-centre:seed=4"}
+
+
+def test_bad_config_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ivr: {self_service_prob: 0.9, abandon_prob: 0.5}\n")
+    res = CliRunner().invoke(make_app(), ["simulate", str(bad)])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, ConfigError)
+    assert "ivr" in str(res.exception)
+
+
+@pytest.mark.parametrize("name", ["mmn_m.yaml", "small_centre.yaml"])
+def test_examples_validate(name: str) -> None:
+    assert load_config(EXAMPLES / name).name
+
+
+def test_demo_yaml_is_the_demo_config() -> None:
+    from callcenter.simulate import demo_config
+
+    assert load_config(EXAMPLES / "demo_10086.yaml") == demo_config()
