@@ -32,9 +32,16 @@ def test_simulate_writes_parquet(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = CliRunner().invoke(
         make_app(),
-        ["simulate", str(EXAMPLES / "small_centre.yaml"), "--days", "2", "--seed", "4", "--output", str(out)],
+        ["simulate", str(EXAMPLES / "small_centre.yaml"), "--days", "2", "--seed", "4", "--output", str(out),
+         "--db", str(tmp_path / "w.duckdb")],
     )
     assert res.exit_code == 0, res.output
+    # the result is loaded into the warehouse, every row accounted for
+    from callcenter.warehouse import Warehouse
+
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
+        assert wh.count("calls") == pq.read_table(out / "calls.parquet").num_rows
+    assert "0 quarantined" in res.output
     assert "service_level" in res.output
     for name in ("calls", "agent_states", "surveys", "qa_scores", "agents", "schedule", "timeclock"):
         t = pq.read_table(out / f"{name}.parquet")

@@ -68,8 +68,12 @@ class CallCenter:
             on_phase(f"storing {result.rows_read:,} records from {p.name}")
         return self.warehouse.load(result, sha256=file_digest(p))
 
-    def load_tables(self, result: ingest.ReadResult) -> LoadReport:
-        """Store canonical tables produced in code (simulation, rosters)."""
+    def store_tables(self, source: str, tables: dict[str, pa.Table], fmt: str) -> LoadReport:
+        """Store canonical tables made in code (simulation, rosters) as one atomic load."""
+        result = ingest.ReadResult(
+            source_file=source, format=fmt, rows_read=sum(t.num_rows for t in tables.values())
+        )
+        result.tables = {k: v for k, v in tables.items() if v.num_rows}
         return self.warehouse.load(result)
 
     def info(self) -> dict[str, Any]:

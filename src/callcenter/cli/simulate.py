@@ -9,19 +9,31 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callcenter.cli.common import DbOpt
+
 
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_cmd(
         config: Annotated[
-            str, typer.Argument(help="simulation config (YAML/TOML), or 'demo' for the 10086-style demo")
+            str,
+            typer.Argument(
+                help="simulation config (YAML/TOML), or 'demo' for the 10086-style demo"
+            ),
         ],
         days: Annotated[int, typer.Option("--days", min=1, help="local days to simulate")] = 1,
         seed: Annotated[int, typer.Option("--seed", min=0, help="random seed")] = 1,
         output: Annotated[
-            Path | None, typer.Option("--output", help="folder for <table>.parquet (default ./simulated/<name>-seed<S>)")
+            Path | None,
+            typer.Option(
+                "--output", help="folder for <table>.parquet (default ./simulated/<name>-seed<S>)"
+            ),
         ] = None,
         engine: Annotated[str, typer.Option("--engine", help="auto | events | fcfs")] = "auto",
+        load: Annotated[
+            bool, typer.Option("--load/--no-load", help="load the result into the warehouse")
+        ] = True,
+        db: DbOpt = None,
     ) -> None:
         """Simulate a call centre (simulated data, marked as such) and write its tables."""
         import pyarrow.parquet as pq
@@ -42,10 +54,24 @@ def register(app: typer.Typer) -> None:
         for name, t in tables.items():
             pq.write_table(t, out / f"{name}.parquet")
         s = summarize(tables)
-        t = Table(title=f"Simulated {cfg.name}: {days} day(s), seed {seed}, engine {sim.engine} (模拟数据)")
+        t = Table(
+            title=f"Simulated {cfg.name}: {days} day(s), seed {seed}, engine {sim.engine} (模拟数据)"
+        )
         t.add_column("quantity")
         t.add_column("value", justify="right")
         for k, v in s.items():
             t.add_row(k, f"{v:,.0f}" if v >= 1000 else f"{v:.4g}")
         Console().print(t)
         typer.echo(f"wrote {len(tables)} tables to {out}")
+        if load:
+            from callcenter.app import CallCenter
+            from callcenter.settings import Settings
+
+            source = f"simulated:{cfg.name}:seed={seed}:days={days}"
+            with CallCenter(db, settings=Settings(timezone=cfg.timezone)) as cc:
+                rep = cc.store_tables(source, tables, "simulation")
+                typer.echo(
+                    f"loaded into {cc.warehouse.path}: {rep.inserted:,} inserted, "
+                    f"{rep.updated:,} updated, {rep.unchanged:,} unchanged, "
+                    f"{rep.quarantined:,} quarantined"
+                )
