@@ -23,6 +23,7 @@ app = typer.Typer(
 
 def _register_all() -> None:
     from callcenter.cli import common, data, demo, web
+    from callcenter.cli import forecast as forecast_cli
     from callcenter.cli import queueing as queueing_cli
     from callcenter.cli import schedule as schedule_cli
     from callcenter.cli import simulate as simulate_cli
@@ -30,6 +31,7 @@ def _register_all() -> None:
     common.register(app)
     data.register(app)
     demo.register(app)
+    forecast_cli.register(app)
     queueing_cli.register(app)
     schedule_cli.register(app)
     simulate_cli.register(app)

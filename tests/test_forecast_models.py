@@ -1,0 +1,171 @@
+"""Baselines and the default model on small hand-made series with hand-worked answers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from callcenter.calendars import Calendar, DayKind, SpecialDay, SpecialDays
+from callcenter.errors import ModelError
+from callcenter.forecast import (
+    DailyTimesProfile,
+    DayProfileModel,
+    HistoricalAverage,
+    SeasonalNaive,
+    SlotGrid,
+    forecast,
+    make_model,
+    model_names,
+)
+from callcenter.forecast.models import AutoModel, quantiles
+
+MONDAY = date(2026, 3, 2)  # a Monday with no Chinese holiday nearby
+F = np.array([1.2, 1.1, 1.0, 1.0, 0.9, 0.5, 0.3])  # weekday factors, Monday first
+P = np.array([0.0, 0.1, 0.4, 0.3, 0.2, 0.0])  # six 4-hour slots
+
+
+def exact(weeks: int, level: float = 100.0, first: date = MONDAY) -> SlotGrid:
+    n = 7 * weeks
+    wd = np.array([(first + timedelta(days=i)).weekday() for i in range(n)])
+    vals = level * F[wd][:, None] * P[None, :]
+    vals[:, P == 0] = np.nan  # the centre is closed in those slots
+    return SlotGrid(first, 240, vals)
+
+
+def days_after(g: SlotGrid, n: int) -> list[date]:
+    return [g.end_day + timedelta(days=i) for i in range(n)]
+
+
+def test_seasonal_naive_copies_last_week_and_skips_missing_days() -> None:
+    vals = np.arange(14 * 2, dtype=float).reshape(14, 2)
+    vals[8] = np.nan  # the Tuesday of week 2 is missing
+    g = SlotGrid(MONDAY, 720, vals)
+    out = SeasonalNaive().fit(g).predict(days_after(g, 2))
+    np.testing.assert_array_equal(out[0], vals[7])  # Monday <- last Monday
+    np.testing.assert_array_equal(out[1], vals[1])  # Tuesday <- two weeks back
+
+
+def test_historical_average_of_last_k_weeks() -> None:
+    vals = np.zeros((21, 1))
+    vals[[0, 7, 14], 0] = [10.0, 20.0, 60.0]  # three Mondays
+    g = SlotGrid(MONDAY, 1440, vals)
+    assert HistoricalAverage(2).fit(g).predict([g.end_day])[0, 0] == pytest.approx(40.0)
+    assert HistoricalAverage(None).fit(g).predict([g.end_day])[0, 0] == pytest.approx(30.0)
+
+
+def test_daily_times_profile_keeps_totals_and_shares() -> None:
+    vals = np.zeros((14, 2))
+    vals[0] = [30.0, 10.0]  # Monday week 1: total 40
+    vals[7] = [10.0, 50.0]  # Monday week 2: total 60
+    g = SlotGrid(MONDAY, 720, vals)
+    out = DailyTimesProfile(2).fit(g).predict([g.end_day])[0]
+    # total = mean(40, 60) = 50; profile = (40, 60)/100
+    np.testing.assert_allclose(out, [20.0, 30.0])
+
+
+def test_day_profile_reproduces_an_exact_multiplicative_series() -> None:
+    g = exact(10)
+    out = DayProfileModel().fit(g).predict(days_after(g, 7))
+    expected = exact(11).values[-7:]
+    np.testing.assert_allclose(out[:, P > 0], expected[:, P > 0], rtol=1e-9)
+    assert np.all(np.isnan(out[:, P == 0]))  # slots never open stay closed
+
+
+def test_weekday_never_open_is_forecast_closed() -> None:
+    g = exact(8)
+    g.values[g.weekdays == 6] = np.nan  # closed on Sundays
+    for name in ("day_profile", "hist_avg_all", "seasonal_naive", "daily_x_profile_8w"):
+        out = make_model(name).fit(g).predict(days_after(g, 7))
+        assert np.all(np.isnan(out[6])), name
+        assert np.all(np.nan_to_num(out[0]) >= 0), name
+
+
+def test_declared_holiday_is_learned_and_makeup_day_is_a_workday() -> None:
+    g = exact(12)
+    hol = MONDAY + timedelta(days=7 * 5 + 2)  # a Wednesday in week 6
+    g.values[g.day_index(hol)] = 100.0 * F[6] * P  # it behaved like a Sunday
+    future_hol = g.end_day + timedelta(days=2)  # next Wednesday
+    makeup = g.end_day + timedelta(days=5)  # next Saturday is a working day
+    special = SpecialDays(
+        [SpecialDay(hol, hol, DayKind.HOLIDAY), SpecialDay(future_hol, future_hol, DayKind.HOLIDAY),
+         SpecialDay(makeup, makeup, DayKind.MAKEUP)]
+    )
+    cal = Calendar(None, special=special)
+    out = DayProfileModel().fit(g, cal).predict(days_after(g, 7))
+    # one learned holiday (ratio 1 to the rest weekday) shrunk toward prior 1: Sunday level
+    assert np.nansum(out[2]) == pytest.approx(100.0 * F[6], rel=1e-6)
+    # make-up Saturday = mean working-day factor (Mon–Fri, normalised by the mean of all)
+    f_norm = F / F.mean()
+    assert np.nansum(out[5]) == pytest.approx(100.0 * F.mean() * f_norm[:5].mean(), rel=1e-6)
+
+
+def test_bill_day_factor_is_learned_with_shrinkage() -> None:
+    g = exact(26)
+    cal = Calendar(None)
+    firsts = [d for d in g.dates if d.day <= 3 and cal.month_position(d)[0] == 1]
+    for d in firsts:
+        g.values[g.day_index(d)] *= 1.5
+    m = DayProfileModel().fit(g, cal)
+    n = len(firsts)
+    # median ratio 1.5, shrunk in log space: 1.5^(n/(n+shrink))
+    assert m.mfac["s1"] == pytest.approx(1.5 ** (n / (n + m.shrink)), rel=0.03)
+    assert m.mfac["mid"] == pytest.approx(1.0, abs=0.02)
+    assert m.level == pytest.approx(100.0 * F.mean(), rel=0.01)
+
+
+def test_user_factor_multiplies_the_forecast() -> None:
+    g = exact(8)
+    d = g.end_day + timedelta(days=1)
+    cal = Calendar(None, special=SpecialDays([SpecialDay(d, d, DayKind.SPECIAL, "campaign", 1.3)]))
+    base = DayProfileModel().fit(g, Calendar(None)).predict([d])
+    up = DayProfileModel().fit(g, cal).predict([d])
+    np.testing.assert_allclose(np.nansum(up), 1.3 * np.nansum(base))
+
+
+def test_unfitted_model_and_unknown_name() -> None:
+    with pytest.raises(ModelError):
+        DayProfileModel().predict([MONDAY])
+    with pytest.raises(ModelError):
+        make_model("prophet")
+    assert "day_profile" in model_names() and "auto" in model_names()
+
+
+def test_auto_model_picks_the_lowest_backtest_wape_and_refits_it() -> None:
+    rng = np.random.default_rng(3)
+    g = exact(12, level=300.0)
+    g.values = rng.poisson(np.nan_to_num(g.values)).astype(float)
+    m = AutoModel(origins=3).fit(g)
+    assert m.chosen == min(m.scores, key=lambda n: m.scores[n])
+    days = days_after(g, 7)
+    np.testing.assert_allclose(m.predict(days), make_model(m.chosen).fit(g).predict(days))
+
+
+def test_forecast_has_intervals_that_contain_the_mean() -> None:
+    rng = np.random.default_rng(7)
+    g = exact(12, level=400.0)
+    g.values = np.where(np.isnan(g.values), np.nan, rng.poisson(np.nan_to_num(g.values)))
+    fc = forecast(g, days=7)
+    ok = ~np.isnan(fc.mean)
+    assert np.all(fc.lower[ok] <= fc.mean[ok] + 1) and np.all(fc.upper[ok] >= fc.mean[ok] - 1)
+    t = fc.to_table()
+    assert t.num_rows == 7 * int((P > 0).sum())
+    assert set(t.column_names) == {"series_id", "interval_start", "forecast", "lower", "upper"}
+
+
+def test_poisson_quantiles_match_scipy() -> None:
+    lo, hi = quantiles(np.array([[4.0, np.nan]]), 0.0, [0.1, 0.9])
+    assert lo[0, 0] == 2.0 and hi[0, 0] == 7.0  # Poisson(4): P(N ≤ 1) = 0.09, P(N ≤ 6) = 0.889
+    assert np.isnan(lo[0, 1])
+
+
+def test_forecast_into_an_uncovered_year_stops_before_work() -> None:
+    from callcenter.calendars import CalendarGapError
+
+    g = exact(8, first=date(2026, 11, 2))  # history ends 27 December 2026
+    with pytest.raises(CalendarGapError, match="2027"):
+        forecast(g, days=14, calendar=Calendar("CN"))
+    with pytest.warns(UserWarning, match="estimated"):
+        fc = forecast(g, days=14, calendar=Calendar("CN", gap_policy="estimate"))
+    assert fc.days[-1].year == 2027
