@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m callcenter.schema > docs/schema.md
+	$(BIN)/python -m callcenter.metrics.docs > docs/indicators.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

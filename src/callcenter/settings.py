@@ -124,6 +124,8 @@ class Settings(BaseModel):
             "occupancy": "ACW counts as busy" if self.acw_in_occupancy else "ACW not counted",
             "FCR window": f"{self.fcr_window_hours:g} h",
             "interval": "a call belongs to the interval in which it was offered",
+            "offered": "legs that reached the ACD queue (blocked and IVR-only legs excluded)",
+            "within T": "wait ≤ T; a call answered without queueing waited 0 s",
         }
 
 

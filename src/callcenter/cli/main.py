@@ -6,6 +6,7 @@ wires them together and turns library errors into a one-line message and exit co
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -24,6 +25,7 @@ app = typer.Typer(
 def _register_all() -> None:
     from callcenter.cli import common, data, demo, web
     from callcenter.cli import forecast as forecast_cli
+    from callcenter.cli import metrics as metrics_cli
     from callcenter.cli import queueing as queueing_cli
     from callcenter.cli import schedule as schedule_cli
     from callcenter.cli import simulate as simulate_cli
@@ -32,6 +34,7 @@ def _register_all() -> None:
     data.register(app)
     demo.register(app)
     forecast_cli.register(app)
+    metrics_cli.register(app)
     queueing_cli.register(app)
     schedule_cli.register(app)
     simulate_cli.register(app)
@@ -44,6 +47,8 @@ def _root() -> None:
 
 
 def run() -> None:
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        os.environ["COLUMNS"] = "200"  # piped output: do not fold tables to 80 columns
     _register_all()
     try:
         app()
