@@ -69,8 +69,9 @@ def test_dependency_direction(path: Path) -> None:
         }
         assert not bad, f"core module {pkg} imports {sorted(bad)}"
     if pkg == "ingest":
-        bad = {i for i in imports if i.startswith(("duckdb", "callcenter.warehouse", "ibis"))}
-        assert not bad, f"readers never touch a database: {path.name} imports {sorted(bad)}"
+        # readers may use an in-memory DuckDB as a CSV parser, but never the warehouse
+        bad = {i for i in imports if i.startswith(("callcenter.warehouse", "ibis"))}
+        assert not bad, f"readers never touch the warehouse: {path.name} imports {sorted(bad)}"
 
 
 def test_import_is_cheap_and_side_effect_free(tmp_path: Path) -> None:

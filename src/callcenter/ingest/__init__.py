@@ -13,7 +13,7 @@ from callcenter.errors import FormatError, InputError
 from callcenter.ingest.base import ReadResult, Reject, require_file
 from callcenter.settings import Settings
 
-FORMATS = ("auto", "csv", "xlsx", "parquet", "queue_log", "anonymous_bank")
+FORMATS = ("auto", "csv", "tsv", "xlsx", "parquet", "queue_log", "anonymous_bank")
 
 _QUEUE_LOG_LINE = re.compile(rb"^\d{9,11}(\.\d+)?\|[^|\n]*\|[^|\n]*\|[^|\n]*\|[A-Z_]+")
 
@@ -39,12 +39,14 @@ def detect_format(path: Path) -> str:
     cols = {c.strip(b' "').decode("ascii", "replace") for c in re.split(rb"[,;\t]", first)}
     if {"callid", "queuename", "event"} <= cols:
         return "queue_log"
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix in (".tsv", ".tab"):
+        return "tsv"
+    if suffix in (".csv", ".txt"):
         return "csv"
     raise FormatError(
         f"cannot tell the format of {p.name}",
         where=str(p),
-        hint="pass --format csv|xlsx|parquet|queue_log|anonymous_bank",
+        hint="pass --format csv|tsv|xlsx|parquet|queue_log|anonymous_bank",
     )
 
 
@@ -77,6 +79,6 @@ def read(
             )
         from callcenter.ingest.tabular import read_tabular
 
-        result = read_tabular(p, settings, mapping)
+        result = read_tabular(p, settings, mapping, format=None if format == "auto" else fmt)
     result.check_accounting()
     return result
