@@ -7,11 +7,13 @@ what it returns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callcenter import ingest
 from callcenter.ingest.base import file_digest
@@ -75,6 +77,59 @@ class CallCenter:
         )
         result.tables = {k: v for k, v in tables.items() if v.num_rows}
         return self.warehouse.load(result)
+
+    def interval_history(
+        self, start: datetime | None, end: datetime | None, *, minutes: int = 30
+    ) -> pa.Table:
+        """Per-interval workload from loaded calls: ``interval_start`` (local), ``calls`` (legs
+        that reached the ACD queue, offered in the interval) and ``aht_s`` (talk + ACW of the
+        answered ones; the period's mean where an interval had no answered call).
+
+        The input of a staffing plan "from history": what the centre actually received.
+        """
+        from callcenter import schema
+        from callcenter.errors import DataNotAvailable
+        from callcenter.forecast.series import handle_time_series, offered_series
+
+        if self.warehouse.count("calls") == 0:
+            raise DataNotAvailable("no calls are loaded", needs=["calls"])
+        reached = sorted(
+            {o.value for o in schema.ANSWERED_OUTCOMES | schema.QUEUE_LOSS_OUTCOMES}
+            | {schema.Outcome.OVERFLOWED.value}
+        )
+        where = ["outcome IN (" + ", ".join("?" * len(reached)) + ")"]
+        params: list[Any] = list(reached)
+        if start is not None:
+            where.append("offered_local >= ?")
+            params.append(start)
+        if end is not None:
+            where.append("offered_local < ?")
+            params.append(end)
+        calls = self.warehouse.sql(
+            "SELECT offered_local, direction, leg, talk_seconds, acw_seconds FROM calls WHERE "
+            + " AND ".join(where),
+            params,
+        )
+        if calls.num_rows == 0:
+            raise DataNotAvailable(
+                "no calls reached the queue in that period", needs=["calls in --from/--to"]
+            )
+        vol = offered_series(calls, minutes=minutes, count="legs")
+        aht = handle_time_series(calls, minutes=minutes)
+        mean_aht = pc.mean(aht["value"]).as_py() if aht.num_rows else None
+        if mean_aht is None:
+            raise DataNotAvailable("no answered call has a talk time", needs=["calls.talk_seconds"])
+        by_start = dict(
+            zip(aht["interval_start"].to_pylist(), aht["value"].to_pylist(), strict=True)
+        )
+        starts = vol["interval_start"].to_pylist()
+        return pa.table(
+            {
+                "interval_start": pa.array(starts, pa.timestamp("us")),
+                "calls": vol["value"],
+                "aht_s": pa.array([by_start.get(t, mean_aht) for t in starts], pa.float64()),
+            }
+        )
 
     def info(self) -> dict[str, Any]:
         return self.warehouse.info()

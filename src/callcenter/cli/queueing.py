@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callcenter.cli.common import DbOpt
 from callcenter.errors import InputError, ModelError
 from callcenter.queueing import SLVariant, Targets, evaluate, required_agents, traffic_erlangs
 from callcenter.queueing.plan import PlanParameters, StaffingPlan, staffing_plan_from_table
@@ -275,7 +276,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("staff")
     def staff_cmd(
-        forecast: Annotated[Path, typer.Option("--forecast", help="CSV/Parquet: interval_start, calls (or forecast), optional aht_s")],
+        forecast: Annotated[Path | None, typer.Option("--forecast", help="CSV/Parquet: interval_start, calls (or forecast), optional aht_s")] = None,
+        from_warehouse: Annotated[bool, typer.Option("--from-warehouse", help="staff the calls loaded in the warehouse (--from/--to) instead of a forecast")] = False,
+        start: Annotated[str | None, typer.Option("--from", help="with --from-warehouse: first local day, YYYY-MM-DD")] = None,
+        end: Annotated[str | None, typer.Option("--to", help="with --from-warehouse: day after the last, YYYY-MM-DD")] = None,
+        db: DbOpt = None,
         aht: Annotated[float | None, typer.Option("--aht", help="AHT seconds when the file has no aht_s")] = None,
         interval: Annotated[str, typer.Option("--interval", help="interval length: 15m, 30m, 1h")] = "30m",
         sl: Annotated[str | None, typer.Option("--sl", help="service level target, e.g. 80/20")] = "80/20",
@@ -302,5 +307,25 @@ def register(app: typer.Typer) -> None:
             utilisation=utilisation, answer_rate=answer_rate, hours_per_agent_month=hours,
             agents_per_leader=leader_ratio, min_agents=min_agents,
         )
-        plan = staffing_plan_from_table(read_forecast(forecast), params, aht_s=aht)
+        if from_warehouse == (forecast is not None):
+            raise InputError("give either --forecast FILE or --from-warehouse",
+                             hint="--from-warehouse staffs the loaded calls of --from/--to")
+        if forecast is not None:
+            table = read_forecast(forecast)
+        else:
+            from datetime import datetime
+
+            from callcenter.app import CallCenter
+
+            def day(v: str | None, opt: str) -> datetime | None:
+                if v is None:
+                    return None
+                try:
+                    return datetime.fromisoformat(v)
+                except ValueError:
+                    raise InputError(f"bad {opt} {v!r}", hint="use YYYY-MM-DD") from None
+
+            with CallCenter(db, read_only=True) as cc:
+                table = cc.interval_history(day(start, "--from"), day(end, "--to"), minutes=minutes)
+        plan = staffing_plan_from_table(table, params, aht_s=aht)
         _write_plan(plan, fmt, output)
