@@ -34,6 +34,23 @@ def _benches() -> list[str]:
     return sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
 
 
+def _as_section(text: str) -> str:
+    """A fragment as one ``##`` section: its headings demoted one level below the first one."""
+    lines = text.splitlines()
+    top = next((len(ln) - len(ln.lstrip("#")) for ln in lines if ln.startswith("#")), 2)
+    shift = 2 - top
+    out = []
+    fenced = False
+    for ln in lines:
+        if ln.startswith("```"):
+            fenced = not fenced
+        if not fenced and ln.startswith("#") and shift:
+            level = len(ln) - len(ln.lstrip("#"))
+            ln = "#" * max(2, level + shift) + ln[level:]
+        out.append(ln)
+    return "\n".join(out)
+
+
 def assemble() -> Path:
     parts = [
         "# Benchmarks",
@@ -48,7 +65,7 @@ def assemble() -> Path:
     names = [n for n in ORDER if (FRAGMENTS / f"{n}.md").exists()]
     names += sorted(p.stem for p in FRAGMENTS.glob("*.md") if p.stem not in ORDER)
     for n in names:
-        parts += [(FRAGMENTS / f"{n}.md").read_text(encoding="utf-8").strip(), ""]
+        parts += [_as_section((FRAGMENTS / f"{n}.md").read_text(encoding="utf-8").strip()), ""]
     out = ROOT / "docs" / "benchmarks.md"
     out.write_text("\n".join(parts), encoding="utf-8")
     return out
