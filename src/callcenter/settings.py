@@ -18,7 +18,7 @@ import tomllib
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -147,20 +147,36 @@ def load_settings(path: str | Path | None = None) -> Settings:
         if explicit:
             raise ConfigError(f"settings file not found: {p}", hint="check the path")
         return Settings()
-    raw = _read_config_file(p)
+    return validate_config(
+        Settings,
+        read_config_file(p),
+        where=str(p),
+        what="setting",
+        hint="see `callcenter settings` for the allowed values",
+    )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_config(
+    model: type[M], raw: dict[str, Any], *, where: str, what: str, hint: str
+) -> M:
+    """Validate ``raw`` into ``model``; the first problem becomes a ConfigError naming the key."""
     try:
-        return Settings.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         field = ".".join(str(x) for x in err["loc"])
         raise ConfigError(
-            f"invalid setting {field!r}: {err['msg']}",
-            where=str(p),
-            hint=f"{len(e.errors())} problem(s); see `callcenter settings` for the allowed values",
+            f"invalid {what} {field!r}: {err['msg']}",
+            where=where,
+            hint=f"{len(e.errors())} problem(s); {hint}",
         ) from None
 
 
-def _read_config_file(p: Path) -> dict[str, Any]:
+def read_config_file(p: Path) -> dict[str, Any]:
+    """A YAML (.yaml/.yml) or TOML file holding a table, or a ConfigError saying what is wrong."""
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

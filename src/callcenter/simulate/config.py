@@ -27,15 +27,14 @@ The model (one simulated *contact* = one caller's call; a contact has one or mor
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callcenter.errors import ConfigError
+from callcenter.settings import read_config_file, validate_config
 from callcenter.simulate.distributions import Dist
 
 Prob = Field(0.0, ge=0.0, le=1.0)
@@ -288,20 +287,10 @@ def load_config(path: str | Path) -> SimConfig:
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"simulation config not found: {p}", hint="check the path")
-    text = p.read_text(encoding="utf-8")
-    try:
-        raw: Any = yaml.safe_load(text) if p.suffix in (".yaml", ".yml") else tomllib.loads(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"not valid {p.suffix.lstrip('.').upper()}: {e}", where=str(p)) from None
-    if not isinstance(raw, dict):
-        raise ConfigError("a simulation config must be a mapping", where=str(p))
-    try:
-        return SimConfig.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(
-            f"invalid simulation setting {field!r}: {err['msg']}",
-            where=str(p),
-            hint=f"{len(e.errors())} problem(s); see docs/simulation.md",
-        ) from None
+    return validate_config(
+        SimConfig,
+        read_config_file(p),
+        where=str(p),
+        what="simulation setting",
+        hint="see docs/simulation.md",
+    )
