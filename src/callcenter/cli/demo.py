@@ -13,6 +13,7 @@ Run twice, it loads nothing new (loads are idempotent) and shows the same figure
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,13 +61,26 @@ def shared_data_dir() -> Path | None:
     return next((c for c in candidates if c.is_dir()), None)
 
 
-def _kpi_table(cc: Any, indicators: list[str], title: str) -> None:
+def _kpi_table(
+    cc: Any,
+    indicators: list[str],
+    title: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
     """Monthly indicators with target and status (the registry's names in both languages)."""
     from callcenter.metrics.engine import compute
     from callcenter.metrics.registry import BY_ID
     from callcenter.metrics.targets import STATUS_ZH, Status, assess
 
-    res = compute(cc.warehouse.ibis_tables(), cc.settings, grain="month", indicators=indicators)
+    res = compute(
+        cc.warehouse.ibis_tables(),
+        cc.settings,
+        grain="month",
+        indicators=indicators,
+        start=start,
+        end=end,
+    )
     rows = res.table.to_pylist()
     t = Table(title=title)
     t.add_column("indicator 指标")
@@ -159,7 +173,14 @@ def register(app: typer.Typer) -> None:
                     f"{db}: {rep.inserted:,} rows inserted, {rep.unchanged:,} unchanged, "
                     f"{rep.quarantined:,} quarantined"
                 )
-                _kpi_table(cc, HOTLINE_INDICATORS, "Simulated hotline: indicators 指标 (模拟)")
+                first = datetime.combine(cfg.start, datetime.min.time())
+                _kpi_table(
+                    cc,
+                    HOTLINE_INDICATORS,
+                    f"Simulated hotline, {cfg.start} + {hotline_days} days: indicators 指标 (模拟)",
+                    start=first,
+                    end=first + timedelta(days=hotline_days),
+                )
         console.print(
             f"next: callcenter info --db {out / 'bank.duckdb'}   ·   "
             f"callcenter serve --db {out / 'hotline.duckdb'}"
