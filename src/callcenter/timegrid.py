@@ -75,7 +75,8 @@ def interval_range(start: datetime, end: datetime, minutes: int) -> np.ndarray:
     """Local interval starts in [start, end) as numpy datetime64[us]."""
     step = np.timedelta64(minutes, "m")
     first = np.datetime64(start, "us")
-    first = first - (first - np.datetime64(first, "D")) % step
+    midnight = first.astype("datetime64[D]").astype("datetime64[us]")
+    first = first - (first - midnight) % step
     return np.arange(first, np.datetime64(end, "us"), step)
 
 

@@ -215,7 +215,7 @@ class Warehouse:
     def sql(self, query: str, params: list[Any] | None = None) -> pa.Table:
         return self.con.sql(query, params=params or None).to_arrow_table()
 
-    def ibis(self) -> ibis.BaseBackend:
+    def ibis_backend(self) -> ibis.BaseBackend:
         """An Ibis backend over this warehouse's connection."""
         import ibis
 
@@ -223,7 +223,7 @@ class Warehouse:
 
     def ibis_tables(self) -> dict[str, ibis.Table]:
         """The canonical tables that hold rows, as Ibis tables."""
-        backend = self.ibis()
+        backend = self.ibis_backend()
         return {name: backend.table(name) for name in self.table_names()}
 
     # -- loading ----------------------------------------------------------------------
