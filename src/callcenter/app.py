@@ -152,3 +152,8 @@ class CallCenter:
             + str(int(limit))
         )
         return self.warehouse.sql(sql, params or None)
+
+    # -- analysis -----------------------------------------------------------------------
+    def tables(self) -> dict[str, Any]:
+        """The canonical tables holding rows, as Ibis tables (what ``metrics.compute`` takes)."""
+        return self.warehouse.ibis_tables()

@@ -24,5 +24,5 @@ def register(app: typer.Typer) -> None:
         from callcenter.warehouse import default_path
         from callcenter.web.app import create_app
 
-        app_ = create_app(db or default_path(), load_settings(config))
+        app_ = create_app(db or default_path(), load_settings(config), warm=True)
         uvicorn.run(app_, host=host, port=port, log_level="info")

@@ -8,24 +8,80 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from callcenter import __version__
 from callcenter.app import CallCenter
-from callcenter.errors import CallCenterError
+from callcenter.errors import CallCenterError, ConfigError
 from callcenter.settings import Settings
+from callcenter.web import views
 from callcenter.web.i18n import DEFAULT_LANG, LANGS, labels
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+NAV_ITEMS = [
+    ("overview", "/overview"),
+    ("intervals", "/intervals"),
+    ("queues", "/queues"),
+    ("agents", "/agents"),
+    ("workforce", "/workforce"),
+    ("qc", "/qc"),
+    ("data", "/data"),
+]
+PAGE_SUMMARIES = {
+    "overview": "Every indicator vs target: latest day, previous day, latest week, latest month",
+    "intervals": "Offered/answered/abandoned, SL and ASA per interval; hour × weekday heatmap",
+    "queues": "Indicators by queue and by call type",
+    "agents": "Agent and team scorecards with ranking",
+    "workforce": "Forecast vs actual offered, required (Erlang C) vs scheduled agents, roster",
+    "qc": "Pareto of a categorical column; peak-day coefficient by month",
+}
+
+
+def _fmt(v: Any) -> str:
+    """Display a table cell: — for no value, thousands separators, 2 decimals at most."""
+    from datetime import datetime
+
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "✔" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
+
+
+TEMPLATES.env.filters["fmt"] = _fmt
+
+
+def filter_params(
+    start: str | None = Query(None, description="first day, YYYY-MM-DD (default: from the anchor day)"),
+    end: str | None = Query(None, description="last day (inclusive), YYYY-MM-DD; default: the anchor day (last offered date)"),
+    day: str | None = Query(None, description="one day, YYYY-MM-DD (overview anchor, workforce, agent day)"),
+    grain: str | None = Query(None, description="15m, 30m or 60m (intervals page)"),
+    queue: str | None = Query(None, description="only this queue (calls)"),
+    team: str | None = Query(None, description="only this team"),
+    agent: str | None = Query(None, description="only this agent"),
+    column: str | None = Query(None, description="QC: categorical column for the Pareto"),
+    rank: str | None = Query(None, description="agents: indicator to rank by"),
+) -> views.Filters:
+    """Page filters; a bad value answers 400 with {error, what, where, hint}."""
+    return views.parse_filters(dict(start=start, end=end, day=day, grain=grain, queue=queue,
+                                    team=team, agent=agent, column=column, rank=rank))
 
 
 class WebState:
@@ -37,6 +93,21 @@ class WebState:
         self.lock = threading.RLock()
         self.cc = CallCenter(db, settings=settings)
         self.upload_dir = db.parent / "uploads"
+        self.generation = 0  # bumped by every load: cached views are dropped
+        self.views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any], size: int = 64) -> Any:
+        """A page's view for these filters, computed once per data generation."""
+        with self.lock:
+            key = (self.generation, *key)
+            if key in self.views:
+                self.views.move_to_end(key)
+                return self.views[key]
+            value = make()
+            self.views[key] = value
+            while len(self.views) > size:
+                self.views.popitem(last=False)
+            return value
 
     @contextmanager
     def facade(self) -> Iterator[CallCenter]:
@@ -49,8 +120,13 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
-def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
-    """The web app over the warehouse at ``db``."""
+def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool = False) -> FastAPI:
+    """The web app over the warehouse at ``db``.
+
+    ``warm``: compute every page's default view (both languages) in a background thread at
+    start and after each upload, so that the first visitor does not wait for the indicator
+    queries (an overview over a large warehouse takes seconds cold, milliseconds cached).
+    """
     state = WebState(Path(db), settings or Settings())
     app = FastAPI(
         title="callcenter",
@@ -62,7 +138,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CallCenterError)
     async def _cc_error(request: Request, exc: CallCenterError) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(("/api/", "/export/")):
             return JSONResponse(exc.to_dict(), status_code=400)
         return page(request, "error.html", {"error": exc}, status_code=400)
 
@@ -80,6 +156,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
                 "path": request.url.path,
                 "definitions": state.settings.definitions(),
                 "version": __version__,
+                "nav_items": NAV_ITEMS,
                 **ctx,
             },
             status_code=status_code,
@@ -96,7 +173,8 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     @app.get("/api/quarantine", tags=["data"], summary="Rejected rows with reasons")
     def api_quarantine(limit: int = 200, source: str | None = None) -> list[dict[str, Any]]:
         with state.facade() as cc:
-            return cc.quarantine(limit=limit, source=source).to_pylist()
+            rows: list[dict[str, Any]] = cc.quarantine(limit=limit, source=source).to_pylist()
+            return rows
 
     @app.post("/api/upload", tags=["data"], summary="Load an export through the readers")
     async def api_upload(
@@ -116,15 +194,20 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             mapping_path = state.upload_dir / _safe_name(mapping.filename)
             mapping_path.write_bytes(await mapping.read())
         with state.facade() as cc:
+            state.generation += 1
+            state.views.clear()
             report = cc.load(target, format=format, mapping=mapping_path)
             rejected = cc.quarantine(limit=500, source=str(target)).to_pylist()
+        start_warm_up()
         return {"report": report.to_dict(), "rejected": rejected}
 
     @app.get("/data", response_class=HTMLResponse, tags=["pages"])
     def data_page(request: Request) -> HTMLResponse:
-        with state.facade() as cc:
-            info = cc.info()
-            quarantine = cc.quarantine(limit=200).to_pylist()
+        def make() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            with state.facade() as cc:
+                return cc.info(), cc.quarantine(limit=200).to_pylist()
+
+        info, quarantine = state.cached(("data",), make)
         return page(request, "data.html", {"info": info, "quarantine": quarantine})
 
     @app.post("/data/upload", response_class=HTMLResponse, tags=["pages"])
@@ -144,8 +227,104 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root(request: Request) -> Response:
         return RedirectResponse(
-            url="/data" + (f"?{request.url.query}" if request.url.query else "")
+            url="/overview" + (f"?{request.url.query}" if request.url.query else "")
         )
+
+    # -- analysis pages: each one a View, rendered as HTML, JSON or an export -------------
+    builders = {
+        "overview": views.overview,
+        "intervals": views.intervals,
+        "queues": views.queues,
+        "agents": views.agents,
+        "workforce": views.workforce,
+        "qc": views.qc,
+    }
+
+    def build(name: str, f: views.Filters, lang: str, agent: str | None = None) -> views.View:
+        def make() -> views.View:
+            with state.facade() as cc:
+                tabs = cc.tables()
+                if agent is not None:
+                    return views.agent_day(tabs, state.settings, agent, f, lang)
+                return builders[name](tabs, state.settings, f, lang)
+
+        view: views.View = state.cached((name, agent, f, lang), make)
+        return view
+
+    def render(request: Request, v: views.View, api_url: str, export_url: str) -> HTMLResponse:
+        lang = lang_of(request)
+        q = "&".join(f"{k}={quote(val)}" for k, val in v.filters.query().items())
+        return page(request, "view.html", {
+            "view": v,
+            "api_url": api_url + (f"?{q}" if q else ""),
+            "export_base": export_url + "?" + (f"{q}&" if q else "") + f"lang={lang}&",
+            "ind_name": lambda i: views.ind_name(i, lang),
+        })
+
+    def export(v: views.View, fmt: str, name: str) -> Response:
+        if fmt == "csv":
+            return Response(views.to_csv(v.tables[0]), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        if fmt == "xlsx":
+            return Response(
+                views.to_xlsx(v),
+                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        raise ConfigError(f"unknown export format {fmt!r}", where="format", hint="use csv or xlsx")
+
+    def add_page(name: str) -> None:
+        summary = PAGE_SUMMARIES[name]
+
+        def html(request: Request, f: views.Filters = Depends(filter_params)) -> HTMLResponse:  # noqa: B008
+            return render(request, build(name, f, lang_of(request)), f"/api/{name}", f"/export/{name}")
+
+        def api(request: Request, f: views.Filters = Depends(filter_params)) -> dict[str, Any]:  # noqa: B008
+            return build(name, f, lang_of(request)).to_dict()
+
+        def exp(request: Request, f: views.Filters = Depends(filter_params),  # noqa: B008
+                format: str = Query("csv", description="csv or xlsx")) -> Response:
+            return export(build(name, f, lang_of(request)), format, name)
+
+        app.add_api_route(f"/{name}", html, methods=["GET"], response_class=HTMLResponse,
+                          tags=["pages"], summary=summary, name=f"page_{name}")
+        app.add_api_route(f"/api/{name}", api, methods=["GET"], tags=["api"], summary=summary,
+                          name=f"api_{name}")
+        app.add_api_route(f"/export/{name}", exp, methods=["GET"], tags=["export"],
+                          summary=f"{summary} — first table as CSV, all tables as XLSX",
+                          name=f"export_{name}")
+
+    for name in builders:
+        add_page(name)
+
+    def warm_up() -> None:
+        for lang in LANGS:
+            for name in builders:
+                try:
+                    build(name, views.Filters(), lang)
+                except CallCenterError:  # no data yet: the page will say so when asked
+                    return
+
+    def start_warm_up() -> None:
+        if warm:
+            threading.Thread(target=warm_up, name="callcenter-warm-up", daemon=True).start()
+
+    app.state.warm_up = warm_up
+    start_warm_up()
+
+    @app.get("/agents/{agent_id}", response_class=HTMLResponse, tags=["pages"],
+             summary="One agent's day: hourly indicators and states timeline")
+    def agent_page(request: Request, agent_id: str, f: views.Filters = Depends(filter_params)) -> HTMLResponse:  # noqa: B008
+        v = build("agent_day", f, lang_of(request), agent=agent_id)
+        return render(request, v, f"/api/agents/{quote(agent_id)}", f"/export/agents/{quote(agent_id)}")
+
+    @app.get("/api/agents/{agent_id}", tags=["api"], summary="One agent's day (JSON)")
+    def agent_api(request: Request, agent_id: str, f: views.Filters = Depends(filter_params)) -> dict[str, Any]:  # noqa: B008
+        return build("agent_day", f, lang_of(request), agent=agent_id).to_dict()
+
+    @app.get("/export/agents/{agent_id}", tags=["export"], summary="One agent's day as CSV/XLSX")
+    def agent_export(request: Request, agent_id: str, f: views.Filters = Depends(filter_params),  # noqa: B008
+                     format: str = Query("csv", description="csv or xlsx")) -> Response:
+        return export(build("agent_day", f, lang_of(request), agent=agent_id), format, f"agent-{_safe_name(agent_id)}")
 
     return app
 

@@ -1,0 +1,247 @@
+"""Web pages, JSON API and exports through FastAPI's TestClient, over a small simulated centre."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from callcenter.app import CallCenter
+from callcenter.web.app import NAV_ITEMS, create_app
+from callcenter.web.i18n import LABELS
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("overview", "intervals", "queues", "agents", "workforce", "qc")
+SIM_DAYS = 3
+
+
+def build_demo_warehouse(db: Path, days: int = SIM_DAYS, seed: int = 7) -> Path:
+    """A warehouse holding a few seeded days of examples/simulate/small_centre.yaml."""
+    from callcenter.simulate import load_config, run
+
+    tables = run(load_config(ROOT / "examples" / "simulate" / "small_centre.yaml"), days, seed)
+    with CallCenter(db) as cc:
+        cc.store_tables(f"simulated:small-centre:seed={seed}", tables, "simulation")
+    return db
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    db = build_demo_warehouse(tmp_path_factory.mktemp("web") / "demo.duckdb")
+    return TestClient(create_app(db))
+
+
+def test_root_redirects_to_overview(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code in (302, 307)
+    assert r.headers["location"] == "/overview"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_in_both_languages(client: TestClient, name: str, lang: str) -> None:
+    r = client.get(f"/{name}?lang={lang}")
+    assert r.status_code == 200, r.text[:500]
+    html = r.text
+    assert escape(LABELS[name][lang]) in html  # title and nav in the chosen language
+    for key, href in NAV_ITEMS:
+        assert f'href="{href}"' in html and escape(LABELS[key][lang]) in html
+    assert "data-option=" in html  # at least one chart
+    assert f"/export/{name}?" in html and f"/api/{name}" in html
+    assert LABELS["definitions"][lang] in html
+    if name != "qc":
+        anchor = LABELS["anchor_note"][lang].split("{")[0]
+        assert anchor in html
+    assert r.cookies.get("lang") == lang
+
+
+def test_overview_shows_targets_status_sparklines_and_diagnostics(client: TestClient) -> None:
+    data = client.get("/api/overview?lang=en").json()
+    rows = {r["id"]: r for r in data["tables"][0]["rows"]}
+    assert rows["service_level"]["indicator"] == "Service level"
+    assert rows["offered"]["latest_day"] > 0 and rows["offered"]["previous_day"] > 0
+    assert rows["service_level"]["target"] == "≥ 80"
+    assert rows["service_level"]["status"] in ("on target", "warning", "off target")
+    # the simulated centre answers under half its calls: answered rate is off target, with checks
+    diag = {d["indicator"]: d for d in data["diagnostics"]}
+    assert "Answered rate" in diag and diag["Answered rate"]["checks"]
+    # indicators the data cannot give say why
+    assert "needs calls.ring_count" in data["unavailable"]["Average rings to answer"]
+    html = client.get("/overview?lang=zh").text
+    assert 'class="spark"' in html and "服务水平" in html and "status-off" in html
+    assert "平均振铃次数" in html and "not available" in html  # unavailable reasons shown
+
+
+def test_intervals_page_data(client: TestClient) -> None:
+    data = client.get("/api/intervals?lang=en").json()
+    assert len(data["tables"][0]["rows"]) == 48  # half-hours of the anchor day
+    charts = {c["id"]: c for c in data["charts"]}
+    assert set(charts) >= {"volume", "service_level", "asa", "heatmap"}
+    assert charts["service_level"]["option"]["series"][0]["markLine"]["data"][0]["yAxis"] == 80
+    assert sum(c[2] for c in charts["heatmap"]["option"]["series"][0]["data"]) > 0
+    hourly = client.get("/api/intervals?grain=60m&queue=sales").json()
+    assert len(hourly["tables"][0]["rows"]) == 24
+    total = sum(r["offered"] for r in data["tables"][0]["rows"])
+    sales = sum(r["offered"] for r in hourly["tables"][0]["rows"])
+    assert 0 < sales < total
+
+
+def test_queues_and_call_types(client: TestClient) -> None:
+    data = client.get("/api/queues?start=2026-09-01&end=2026-09-03").json()
+    by_queue = {r["queue"]: r for r in data["tables"][0]["rows"]}
+    assert set(by_queue) == {"sales", "support"}
+    assert data["tables"][1]["id"] == "by_call_type"
+    assert all(0 <= r["service_level"] <= 100 for r in by_queue.values())
+
+
+def test_agents_scorecards_ranking_and_drilldown(client: TestClient) -> None:
+    data = client.get("/api/agents?lang=en&rank=aht").json()
+    agents = data["tables"][0]["rows"]
+    assert [a["rank"] for a in agents] == list(range(1, len(agents) + 1))
+    assert {"calls_per_hour", "aht", "acw_time", "avg_hold_time", "adherence", "occupancy",
+            "fcr", "qa_score", "transfer_rate"} <= set(agents[0])
+    aht = [a["aht"] for a in agents if a["aht"] is not None]
+    assert aht == sorted(aht, reverse=True)
+    assert data["tables"][1]["id"] == "by_team"
+    agent = agents[0]["agent"]
+    html = client.get("/agents?lang=en").text
+    assert f'href="/agents/{agent}?lang=en"' in html
+    # without a day: the agent's last day worked
+    assert client.get(f"/api/agents/{agent}").json()["filters"]["day"] <= "2026-09-03"
+    day = client.get("/api/agents/A0005?day=2026-09-02").json()
+    states = next(t for t in day["tables"] if t["id"] == "states")
+    assert states["rows"] and {"state", "start", "end"} <= set(states["rows"][0])
+    assert any(c["id"] == "states" for c in day["charts"])
+    assert client.get("/agents/A0005?day=2026-09-02&lang=zh").status_code == 200
+
+
+def test_workforce_forecast_required_scheduled_roster(client: TestClient) -> None:
+    data = client.get("/api/workforce?day=2026-09-03&lang=en").json()
+    rows = data["tables"][0]["rows"]
+    busy = [r for r in rows if r["actual"]]
+    assert busy and all(r["forecast"] is not None for r in busy)
+    assert any(r["required"] for r in rows) and any(r["scheduled"] for r in rows)
+    assert data["tables"][1]["id"] == "roster" and data["tables"][1]["rows"]
+    assert any("Erlang C" in n for n in data["notes"])
+    first_day = client.get("/api/workforce?day=2026-09-01&lang=en").json()
+    assert any("Not enough history" in n for n in first_day["notes"])
+
+
+def test_qc_pareto_and_peak_day(client: TestClient) -> None:
+    data = client.get("/api/qc?column=queue").json()
+    pareto = data["tables"][0]["rows"]
+    assert pareto[-1]["cumulative"] == 100.0
+    assert sum(r["count"] for r in pareto) > 0
+    assert data["tables"][1]["rows"][0]["month"] == "2026-09"
+    chart = data["charts"][0]["option"]
+    assert chart["series"][0]["type"] == "bar" and chart["series"][1]["type"] == "line"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_exports_csv_and_xlsx(client: TestClient, name: str) -> None:
+    r = client.get(f"/export/{name}?format=csv&lang=zh")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert f'filename="{name}.csv"' in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert len(rows) >= 2 and len(rows[0]) >= 2
+    x = client.get(f"/export/{name}?format=xlsx")
+    assert x.status_code == 200
+    wb = load_workbook(io.BytesIO(x.content))
+    first = wb.worksheets[0]
+    assert first.max_row >= 2
+    assert "notes" in wb.sheetnames
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("/api/intervals?start=2026-13-01", "start"),
+        ("/api/queues?start=2026-09-03&end=2026-09-01", "end"),
+        ("/api/intervals?grain=fortnight", "grain"),
+        ("/api/qc?column=password", "column"),
+        ("/api/agents?rank=salary", "rank"),
+        ("/export/queues?format=pdf", "format"),
+    ],
+)
+def test_bad_filters_answer_400_with_the_error_shape(client: TestClient, url: str, where: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 400
+    body = r.json()
+    assert set(body) == {"error", "what", "where", "hint"}
+    assert body["where"] == where and body["hint"]
+
+
+def test_bad_filter_on_a_page_is_a_friendly_page(client: TestClient) -> None:
+    r = client.get("/intervals?start=yesterday&lang=en")
+    assert r.status_code == 400
+    assert 'role="alert"' in r.text and "not a date" in r.text
+
+
+def test_openapi_documents_every_api_route(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for name in PAGES:
+        assert f"/api/{name}" in paths and f"/export/{name}" in paths
+        params = {p["name"] for p in paths[f"/api/{name}"]["get"]["parameters"]}
+        assert {"start", "end", "queue", "team", "agent"} <= params
+    assert "/api/agents/{agent_id}" in paths and "/api/upload" in paths
+
+
+def test_every_label_has_both_languages() -> None:
+    for key, v in LABELS.items():
+        assert v.get("zh") and v.get("en"), key
+
+
+def test_data_page_still_works(client: TestClient) -> None:
+    r = client.get("/data?lang=en")
+    assert r.status_code == 200 and "calls" in r.text and "Upload an export" in r.text
+
+
+def test_malformed_upload_shows_row_problems_and_loads_nothing_half_way(tmp_path: Path) -> None:
+    db = build_demo_warehouse(tmp_path / "up.duckdb", days=1)
+    c = TestClient(create_app(db))
+    before = c.get("/api/info").json()["tables"]
+    mapping = (ROOT / "examples" / "mappings" / "generic_calls.yaml").read_bytes()
+    lines = (ROOT / "examples" / "data" / "generic_calls.csv").read_text().splitlines()
+    lines.insert(3, "1099,billing,enquiry,13800000009,not-a-time,,,,,,,,ANSWERED,Y")
+    lines.insert(4, "1098,billing,enquiry,13800000008,2024-03-01 08:09:00,,,,,abc,,,ANSWERED,Y")
+    r = c.post("/data/upload?lang=en", data={"format": "auto"},
+               files={"file": ("bad_calls.csv", ("\n".join(lines) + "\n").encode()),
+                      "mapping": ("generic_calls.yaml", mapping)})
+    assert r.status_code == 200
+    assert 'id="upload-ok"' in r.text
+    # the two bad rows are listed with their line, field and reason; the rest is stored
+    assert "not-a-time" in r.text and "offered_at" in r.text and "talk_seconds" in r.text
+    assert ">4<" in r.text and ">5<" in r.text
+    after = c.get("/api/info").json()["tables"]
+    good = len(lines) - 1 - 2
+    assert after["calls"] == before["calls"] + good
+    # a file the reader cannot read at all: an error, and the warehouse is unchanged
+    bad_mapping = mapping.replace(b"CallID", b"NoSuchColumn")
+    r = c.post("/data/upload?lang=en", data={"format": "auto"},
+               files={"file": ("bad2.csv", ("\n".join(lines) + "\n").encode()),
+                      "mapping": ("broken.yaml", bad_mapping)})
+    assert 'id="upload-error"' in r.text and "the warehouse is unchanged" in r.text
+    assert c.get("/api/info").json()["tables"] == after
+    # pages recomputed after the load (cache dropped), still answering
+    assert c.get("/api/overview").status_code == 200
+
+
+def test_empty_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    c = TestClient(create_app(tmp_path / "empty.duckdb"))
+    r = c.get("/overview?lang=en")
+    assert r.status_code == 400 and "no calls are loaded" in r.text and "Data page" in r.text
+    body = c.get("/api/queues").json()
+    assert body["error"] == "DataNotAvailable" and body["hint"]
+    assert c.get("/data").status_code == 200
+
+
+def test_warm_up_caches_every_default_view(client: TestClient) -> None:
+    state = client.app.state.web  # type: ignore[attr-defined]
+    client.app.state.warm_up()  # type: ignore[attr-defined]
+    keys = {(k[1], k[4]) for k in state.views if len(k) == 5}
+    assert {(p, lang) for p in PAGES for lang in ("zh", "en")} <= keys
