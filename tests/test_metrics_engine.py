@@ -4,7 +4,7 @@ and the same results from DuckDB, SQLite and Polars (see callcenter/metrics/samp
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -217,3 +217,28 @@ def test_agent_state_time_is_cut_at_interval_boundaries(duck) -> None:
     assert at(8, 0)["calls_per_hour"] == pytest.approx(2.0)  # c1 in 0.5 h signed in
     assert at(9, 0)["calls_per_hour"] == pytest.approx(2.0)  # c5 in 0.5 h
     assert at(9, 30)["calls_per_hour"] == 0.0
+
+
+def test_contact_indicators_see_repeats_after_the_range_end() -> None:
+    """Repeat-call indicators run on [start, end + FCR window): a repeat that falls after the
+    requested range (but within the window) still counts for the day it repeats."""
+    import pyarrow as pa
+
+    from callcenter import schema
+    from callcenter.metrics.sample import _call
+
+    t = sample.tables()
+    # caller 444 (answered once on 2024-03-04 09:10) calls again the next morning
+    again = _call("c5-again", datetime(2024, 3, 5, 8, 0), "answered", wait_seconds=5.0,
+                  talk_seconds=30.0, agent="a1", team="t1", caller_number="444")
+    t["calls"] = pa.concat_tables([t["calls"], schema.conform("calls", pa.Table.from_pylist([again]))])
+    tables = tables_on("duckdb", t)
+    ids = ["repeat_call_rate", "attempts_per_caller", "fcr_inferred"]
+    whole = by_key(compute(tables, grain="day", start=START, end=END, indicators=ids))
+    one = by_key(compute(tables, grain="day", start=DAY, end=DAY + timedelta(days=1), indicators=ids))
+    for i in ids:
+        assert _close(one[(DAY,)][i], whole[(DAY,)][i]), i
+    plain = by_key(compute(tables_on("duckdb", sample.tables()), grain="day", start=DAY,
+                           end=DAY + timedelta(days=1), indicators=ids))
+    # the next-day repeat changes day 1's repeat-call rate: the check above has teeth
+    assert not _close(plain[(DAY,)]["repeat_call_rate"], one[(DAY,)]["repeat_call_rate"])

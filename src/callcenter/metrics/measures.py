@@ -299,8 +299,18 @@ def _build_peak_day(tables: Mapping[str, Expr], q: Query, names: Sequence[str]) 
 
 
 def _build_contacts(tables: Mapping[str, Expr], q: Query, names: Sequence[str]) -> Expr:
-    """Contact level: first legs, the contact's answered flag, the caller's next contact."""
+    """Contact level: first legs, the contact's answered flag, the caller's next contact.
+
+    Only calls offered in [start, end + FCR window) can matter (a contact is counted in its
+    first leg's period; its repeat must follow within the window), so the window over
+    callers runs on that slice, not on the whole history.
+    """
     c = inbound_calls(tables)
+    window_s = q.settings.fcr_window_hours * 3600.0
+    if q.start_s is not None:
+        c = c.filter(epoch_s(c.offered_local) >= q.start_s)
+    if q.end_s is not None:
+        c = c.filter(epoch_s(c.offered_local) < q.end_s + int(window_s))
     answered = c.group_by("contact_id").aggregate(_ans=c.count(where=_answered(c)))
     first = c.filter(c.leg == 1)
     first = first.join(answered, "contact_id")
@@ -311,7 +321,6 @@ def _build_contacts(tables: Mapping[str, Expr], q: Query, names: Sequence[str]) 
     )
     w = ibis.window(group_by=first._caller, order_by=[first._utc, first.contact_id])
     first = first.mutate(_next=first._utc.lead().over(w))
-    window_s = q.settings.fcr_window_hours * 3600.0
     first = first.mutate(
         _known=first._caller.notnull(),
         _rep=ibis.coalesce((first._next - first._utc) <= window_s, False) & first._caller.notnull(),
