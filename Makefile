@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench docs clean
+.PHONY: demo test lint typecheck bench bench-peers docs clean
 
 VENDOR := src/callcenter/web/static/vendor
 
@@ -36,8 +36,19 @@ docs: $(STAMP)
 	$(BIN)/python -m callcenter.schema > docs/schema.md
 	$(BIN)/python -m callcenter.metrics.docs > docs/indicators.md
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+PEERS := .bench-peers
+PEERS_PY := $(abspath $(PEERS))/bin/python
+
+$(PEERS)/.installed: benchmarks/peers.txt
+	$(PY) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q -r benchmarks/peers.txt
+	touch $@
+
+bench-peers: $(PEERS)/.installed
+
+bench: $(STAMP) $(PEERS)/.installed
+	QUEUEING_PEERS_PY=$(PEERS_PY) PYWORKFORCE_PY=$(PEERS_PY) BENCH_PEER_PYTHON=$(PEERS_PY) \
+	  $(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) .pytest_cache .mypy_cache .ruff_cache

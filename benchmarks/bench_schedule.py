@@ -252,7 +252,7 @@ def render(s1: dict, eff: list[dict], roster: dict | None, repeat: int) -> str: 
         "gap is against the LP bound, so the true optimum may be closer.",
         "* The month roster is built with a 60 s budget (stage 1 ≈ 1 s/day rolling, days CP-SAT, shifts by "
         "assignment); the checker is `callcenter.schedule.checker`, which shares no code with the solver.",
-        f"* Peer environment: `/tmp/pyworkforce-venv` with {PEER_PINS}.",
+        f"* Peer environment: `$PYWORKFORCE_PY` (`make bench-peers`: .bench-peers/) with {PEER_PINS}.",
     ]
     return "\n".join(lines) + "\n"
 
