@@ -20,6 +20,7 @@ Baselines (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Protocol, runtime_checkable
@@ -48,7 +49,7 @@ class Forecaster(Protocol):
     def predict(self, days: Sequence[date]) -> np.ndarray: ...
 
 
-class GridModel:
+class GridModel(ABC):
     """Shared plumbing: training window, opening pattern, checks."""
 
     name = "base"
@@ -76,8 +77,8 @@ class GridModel:
         self._fit()
         return self
 
-    def _fit(self) -> None:  # pragma: no cover - overridden
-        pass
+    def _fit(self) -> None:  # noqa: B027 - optional hook: models with nothing to learn skip it
+        """Learn from ``self.history`` after fit() has set it up (optional)."""
 
     def _check(self, days: Sequence[date]) -> SlotGrid:
         if self.history is None:
@@ -92,8 +93,9 @@ class GridModel:
                 out[i] = np.nan
         return out
 
-    def predict(self, days: Sequence[date]) -> np.ndarray:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def predict(self, days: Sequence[date]) -> np.ndarray:
+        """Forecast per (day, slot) for ``days``; every model defines it."""
 
 
 def _same_weekday_days(h: SlotGrid, weekday: int, k: int | None) -> np.ndarray:
