@@ -1,7 +1,7 @@
 """Indicator commands: kpi, kpi-summary, pareto, report, indicators.
 
 Each command parses its options, gets the canonical tables (``tables_from``: the
-warehouse's Ibis tables), makes one library call and renders the result. The
+warehouse's Ibis tables through the ``CallCenter`` facade), makes one library call and renders the result. The
 definitions in force are printed with every output.
 """
 
@@ -20,10 +20,13 @@ from callcenter.settings import load_settings
 
 
 def tables_from(db: Path | None) -> dict[str, Any]:
-    """The canonical tables that hold rows, as Ibis tables over the warehouse."""
-    from callcenter.warehouse import Warehouse
+    """The canonical tables that hold rows, as Ibis tables over the warehouse (via the facade).
 
-    tables = Warehouse(db, read_only=True).ibis_tables()
+    The facade stays open for the life of the command: the Ibis tables read through it.
+    """
+    from callcenter.app import CallCenter
+
+    tables = CallCenter(db, read_only=True).tables()
     if not tables:
         raise DataNotAvailable("the warehouse holds no data", needs=["calls"],
                                hint="load data first: callcenter load FILE")

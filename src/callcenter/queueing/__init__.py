@@ -14,7 +14,8 @@ from callcenter.queueing.erlang import (
     traffic_erlangs,
 )
 from callcenter.queueing.erlang_a import ErlangAMetrics, SLVariant, erlang_a_metrics
-from callcenter.queueing.solve import Performance, Requirement, Targets, evaluate, required_agents
+from callcenter.queueing.solve import evaluate, required_agents
+from callcenter.queueing.targets import Performance, Requirement, Targets
 
 __all__ = [
     "ErlangAMetrics",

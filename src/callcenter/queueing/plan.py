@@ -32,7 +32,8 @@ import pyarrow as pa
 
 from callcenter.errors import ModelError
 from callcenter.queueing.erlang import as_float
-from callcenter.queueing.solve import Targets, evaluate, required_agents
+from callcenter.queueing.solve import evaluate, required_agents
+from callcenter.queueing.targets import Targets
 
 __all__ = ["PlanParameters", "StaffingPlan", "staffing_plan", "staffing_plan_from_table"]
 
