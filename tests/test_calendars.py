@@ -98,6 +98,16 @@ def test_israel_weekend_is_friday_saturday_and_holidays() -> None:
     assert cal.info(date(1999, 4, 4)).kind is DayKind.BRIDGE  # chol hamoed
 
 
+def test_eve_of_a_holiday_on_a_weekend_day_is_still_an_eve() -> None:
+    cal = Calendar("IL")
+    # Shavuot 1999 fell on Friday 21 May: Thursday 20 May was Erev Shavuot
+    assert cal.info(date(1999, 5, 21)).kind is DayKind.HOLIDAY
+    assert cal.info(date(1999, 5, 20)).kind is DayKind.EVE
+    # Rosh Hashanah on Saturday 11 September: its eve is a Friday, already a rest day
+    assert cal.info(date(1999, 9, 10)).kind is DayKind.NORMAL
+    assert cal.is_rest_day(date(1999, 9, 10))
+
+
 def test_nyse_calendar_keeps_columbus_day_open() -> None:
     assert Calendar("US").info(date(2003, 10, 13)).kind is DayKind.HOLIDAY
     assert Calendar("NYSE").info(date(2003, 10, 13)).kind is not DayKind.HOLIDAY

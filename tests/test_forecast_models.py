@@ -115,6 +115,41 @@ def test_bill_day_factor_is_learned_with_shrinkage() -> None:
     assert m.level == pytest.approx(100.0 * F.mean(), rel=0.01)
 
 
+def test_mid_month_pay_day_bin() -> None:
+    g = exact(26)
+    cal = Calendar(None)
+    m = DayProfileModel().fit(g, cal)
+    # March 2026: Sunday 15th is a rest day, Monday 16th the 1st working day from the 15th
+    assert m._mpos(date(2026, 3, 16)) == "m1"
+    assert m._mpos(date(2026, 3, 17)) == "m2"
+    assert m._mpos(date(2026, 3, 18)) == "mid"
+    assert DayProfileModel(mid_month=False).fit(g, cal)._mpos(date(2026, 3, 16)) == "mid"
+
+
+def test_israeli_eve_is_measured_against_friday() -> None:
+    """Erev chag keeps Friday hours: an eve with no history is forecast as a Friday."""
+    first = date(1998, 11, 1)  # a Sunday; 26 weeks of Israeli-week data up to 2 May 1999
+    n = 7 * 26
+    wd = np.array([(first + timedelta(days=i)).weekday() for i in range(n)])
+    fil = np.array([1.1, 1.0, 1.0, 0.9, 0.4, 0.2, 1.2])  # Mon … Sun; Fri/Sat light
+    g = SlotGrid(first, 240, 100.0 * fil[wd][:, None] * P[None, :])
+    cal = Calendar("IL", bridges=False)
+    eves = [i for i, d in enumerate(g.dates) if cal.info(d).kind is DayKind.EVE]
+    # Erev Pesach, eve of its seventh day, Remembrance Day (eve of Independence Day): Tue/Wed
+    assert [g.dates[i] for i in eves] == [date(1999, 3, 31), date(1999, 4, 6), date(1999, 4, 20)]
+    g.values[eves] = 100.0 * fil[4] * P  # they behaved exactly like a Friday
+    eve = date(1999, 5, 20)  # Thursday, Erev Shavuot
+    assert cal.info(eve).kind is DayKind.EVE
+    fri, thu = date(1999, 5, 14), date(1999, 5, 13)
+    out = DayProfileModel(month_effects=False).fit(g, cal).predict([eve, fri, thu])
+    # measured against Friday the learned eve factor is 1: the eve is forecast as a Friday
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9)
+    # measured against its own weekday (Tue/Wed = 1.0): ratio 0.4, shrunk toward 1
+    plain = DayProfileModel(month_effects=False, eve_weekday=None).fit(g, cal).predict([eve, thu])
+    expect = 0.4 ** (3 / (3 + 1.0))  # n = 3 eves, shrink = 1, in log space
+    assert np.nansum(plain[0]) == pytest.approx(np.nansum(plain[1]) * expect, rel=1e-6)
+
+
 def test_user_factor_multiplies_the_forecast() -> None:
     g = exact(8)
     d = g.end_day + timedelta(days=1)

@@ -1,8 +1,10 @@
 """End-to-end backtests on the real data sets (../shared/data; skipped loudly if absent).
 
-The bounds below are what the default model reaches today (docs/benchmarks/forecast.md):
-they guard against regressions. The issue's targets (WAPE ≤ 0.20 / ≤ 0.055) are NOT met
-yet — see docs/forecasting.md, "Accuracy".
+Protocol of issue #6 (the backtest default): weekly origins over the year from the first
+with 8 weeks of history, 1-week horizon, ≤ 26-week training window, every day and every
+interval scored. The US bank meets the issue's target (WAPE ≤ 0.055, |bias| ≤ 2 %);
+Anonymous Bank does NOT meet ≤ 0.20 — the bound below guards today's level (0.243) against
+regressions; docs/forecasting.md, "Accuracy", shows why 0.20 is out of reach there.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ def run(path: Path, country: str, min_train: int) -> dict[str, dict[str, float]]
 
 
 def test_anonymous_bank_1999_default_beats_every_baseline(shared_data: Path) -> None:
-    r = run(shared_data / "anonymous_bank_1999_arrivals" / "callcenter_30min_1999.csv", "IL", 26)
+    r = run(shared_data / "anonymous_bank_1999_arrivals" / "callcenter_30min_1999.csv", "IL", 8)
     d = r[DEFAULT_MODEL]
-    assert d["wape"] <= 0.23  # measured 0.2268 (26 origins, Jul–Dec 1999)
+    assert d["wape"] <= 0.245  # measured 0.2430 (44 origins, Feb–Dec 1999); issue: ≤ 0.20
     assert abs(d["bias"]) <= 0.02
     for b in BASELINES:
         assert d["wape"] < r[b]["wape"] - 0.02, b
@@ -45,7 +47,7 @@ def test_anonymous_bank_1999_default_beats_every_baseline(shared_data: Path) -> 
 def test_us_bank_2003_default_beats_every_baseline(shared_data: Path) -> None:
     r = run(shared_data / "us_bank_2003" / "bank_calls.csv", "NYSE", 8)
     d = r[DEFAULT_MODEL]
-    assert d["wape"] <= 0.057  # measured 0.0558 (25 origins, Apr–Oct 2003)
+    assert d["wape"] <= 0.055  # the issue's target; measured 0.0541 (25 origins, Apr–Oct 2003)
     assert abs(d["bias"]) <= 0.02
     for b in BASELINES:
         assert d["wape"] < r[b]["wape"], b

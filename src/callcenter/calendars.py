@@ -310,7 +310,7 @@ class Calendar:
             nxt = d + timedelta(days=1)
             nh, _, _ = self._year(nxt.year)
             sp = self._special.get(nxt)
-            if (nxt in nh and nxt.weekday() not in self.weekend) or (sp and sp.kind is DayKind.HOLIDAY):
+            if nxt in nh or (sp and sp.kind is DayKind.HOLIDAY):
                 return DayInfo(d, DayKind.EVE, f"eve of {nh.get(nxt) or (sp.label if sp else '')}", None, False)
         if not rest:
             prev = d - timedelta(days=1)

@@ -183,7 +183,7 @@ def register(app: typer.Typer) -> None:
         grain: GrainOpt = "30m",
         models: Annotated[str, typer.Option("--models", help="comma-separated; default: baselines + day_profile")] = "",
         slow: Annotated[bool, typer.Option("--slow", help="also run mstl, autoets, autoarima (minutes)")] = False,
-        min_train_weeks: Annotated[int, typer.Option("--min-train-weeks", help="history before the first origin")] = 26,
+        min_train_weeks: Annotated[int, typer.Option("--min-train-weeks", help="history before the first origin")] = 8,
         max_origins: Annotated[int | None, typer.Option("--max-origins", help="thin to at most N origins")] = None,
         country: CountryOpt = None,
         special_days: SpecialOpt = None,

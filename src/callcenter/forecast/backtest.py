@@ -3,8 +3,12 @@
 For each origin o (every ``step_days`` days, from ``min_train_weeks`` after the first
 day to the last day that leaves a full horizon), every model is fitted on the history
 before o (each model keeps its own ``window_weeks`` training window) and forecasts the
-``horizon_days`` days from o. Forecasts are compared with the actuals on the cells where
-both exist (see :mod:`callcenter.forecast.accuracy`). Tashman (2000), "Out-of-sample
+``horizon_days`` days from o. The default protocol is the one of issue #6: weekly
+origins, a 1-week horizon, a sliding training window of at most 26 weeks (the models'
+``window_weeks``), origins over the whole series from the first one with 8 weeks of
+history (enough for every baseline, incl. the 8-week historical average); every day
+and every interval is scored, holidays included. Forecasts are compared with the
+actuals on the cells where both exist (see :mod:`callcenter.forecast.accuracy`). Tashman (2000), "Out-of-sample
 tests of forecasting accuracy", Int. J. Forecasting 16:437–450.
 """
 
@@ -31,7 +35,7 @@ ModelFactory = Callable[[], Forecaster]
 @dataclass(frozen=True)
 class BacktestConfig:
     horizon_days: int = 7
-    min_train_weeks: int = 26
+    min_train_weeks: int = 8  # origins over the year: the first once 8 weeks are known
     step_days: int = 7
     max_origins: int | None = None  # evenly thinned subset (fast checks)
 
@@ -52,7 +56,8 @@ class BacktestResult:
     def horizon(self) -> int:
         return int(self.actual.shape[1])
 
-    def _days(self) -> np.ndarray:
+    def target_days(self) -> np.ndarray:
+        """The (origins × horizon) array of forecast dates."""
         return np.array([[o + timedelta(days=h) for h in range(self.horizon)] for o in self.origins])
 
     def metrics(self, name: str, mask: np.ndarray | None = None) -> dict[str, float]:
@@ -102,7 +107,7 @@ class BacktestResult:
         return rows
 
     def by_weekday(self, name: str) -> list[dict[str, Any]]:
-        days = self._days()
+        days = self.target_days()
         wd = np.vectorize(lambda d: d.weekday())(days)
         rows = []
         for w in range(7):

@@ -13,7 +13,8 @@ For a target day d with weekday w and calendar kind k (see :mod:`callcenter.cale
   regular days.
 * m(d) — bill-day (month-start / month-end) factor of the day's position among the
   month's working days, in bins: 1st, 2nd, 3rd, 4th–5th, 6th–10th working day, last,
-  second-to-last, 3rd–5th from the end, and the middle of the month (see ``_mpos``):
+  second-to-last, 3rd–5th from the end, the 1st and 2nd working day from the 15th
+  (mid-month pay day; ``mid_month``), and the rest of the month (see ``_mpos``):
   the median ratio of actual to the centred local level × f in the window, shrunk in
   log space toward 1 with weights n : ``shrink``; applied to every day but holidays.
   Level and bill-day factors are
@@ -22,15 +23,18 @@ For a target day d with weekday w and calendar kind k (see :mod:`callcenter.cale
   days, learned from every such day in the history (not only the window) as the median
   ratio of actual to the normal forecast of that weekday (for holidays: of the lightest,
   rest weekday; for the first working day after a holiday: of the first working weekday
-  after the weekend, whose level and profile a day after a break resembles), shrunk in log space toward a prior (1, bridge 0.85) with weights
-  n : ``shrink``. A holiday that never appears in the history while some were missing
-  from it is forecast closed (NaN). Make-up working days
-  (调休) use the mean working-day factor and profile.
+  after the weekend, whose level and profile a day after a break resembles; for holiday
+  eves in Israel: of Friday, since an eve (ערב חג) keeps Friday hours — ``eve_weekday``),
+  shrunk in log space toward the neutral prior 1 with weights n : ``shrink``. A holiday
+  that never appears in the history while some were missing from it is forecast closed
+  (NaN). Make-up working days (调休) use the mean working-day factor and profile.
 * u(d) — a user-declared factor (campaign) when the special-days file gives one.
-* p(k, w, s) — intraday profile: total-weighted mean share of slot s over the last
-  ``profile_weeks`` regular days of weekday w, shrunk toward the pooled profile of all
-  working (or all rest) weekdays with weight ``profile_shrink`` days:
-  p = (n·p_w + λ·p_pool)/(n + λ). Special days use their own observed shares shrunk
+* p(k, w, s) — intraday profile: total- and recency-weighted mean share of slot s over
+  the last ``profile_weeks`` regular days of weekday w (weight 0.5^(age/h), h =
+  ``profile_half_life_weeks``: the shape drifts slowly, e.g. with sunset on Friday and
+  Saturday in Israel), shrunk toward the pooled profile of all working (or all rest)
+  weekdays with weight ``profile_shrink`` days: p = (n·p_w + λ·p_pool)/(n + λ), n the
+  sum of the recency weights. Special days use their own observed shares shrunk
   toward the rest-day (holiday) or weekday (others) profile.
 
 Reference for the structure: the "daily volume × intraday profile" approach of
@@ -50,7 +54,8 @@ import numpy as np
 from callcenter.calendars import DayInfo, DayKind
 from callcenter.forecast.baselines import GridModel
 
-_PRIORS = {DayKind.HOLIDAY: 1.0, DayKind.EVE: 1.0, DayKind.BRIDGE: 0.85, DayKind.AFTER: 1.0, DayKind.SPECIAL: 1.0}
+_EVE_WEEKDAY = {"IL": 4}
+_PRIORS = {DayKind.HOLIDAY: 1.0, DayKind.EVE: 1.0, DayKind.BRIDGE: 1.0, DayKind.AFTER: 1.0, DayKind.SPECIAL: 1.0}
 
 
 class DayProfileModel(GridModel):
@@ -63,13 +68,16 @@ class DayProfileModel(GridModel):
         *,
         window_weeks: int | None = 26,
         half_life_days: float = 7.0,
-        profile_weeks: int = 12,
+        profile_weeks: int = 26,
         profile_shrink: float = 2.0,
         month_effects: bool = True,
         shrink: float = 1.0,
         outlier: tuple[float, float] = (0.6, 1.6),
         weekday_weeks: int | None = None,
         special_history_weeks: int | None = 104,
+        eve_weekday: int | str | None = "auto",
+        mid_month: bool = True,
+        profile_half_life_weeks: float | None = 8.0,
     ) -> None:
         super().__init__(window_weeks)
         self.half_life_days = half_life_days
@@ -80,6 +88,9 @@ class DayProfileModel(GridModel):
         self.outlier = outlier
         self.weekday_weeks = weekday_weeks
         self.special_history_weeks = special_history_weeks
+        self.eve_weekday = eve_weekday
+        self.mid_month = mid_month
+        self.profile_half_life_weeks = profile_half_life_weeks
 
     # ------------------------------------------------------------------ helpers
     def _infos(self, days: Sequence[date]) -> list[DayInfo]:
@@ -106,6 +117,10 @@ class DayProfileModel(GridModel):
             return "s6"
         if ke <= 5:
             return "e3"
+        if self.mid_month and d.day >= 15:  # mid-month pay day: 1st/2nd working day from the 15th
+            k = sum(1 for i in range(15, d.day + 1) if not self.calendar.is_rest_day(d.replace(day=i)))
+            if k <= 2:
+                return f"m{k}"
         return "mid"
 
     # ------------------------------------------------------------------ fit
@@ -191,6 +206,12 @@ class DayProfileModel(GridModel):
         self.rest_weekday = min(present, key=lambda w: f[w])
         # the first working weekday after the weekend (Monday; Sunday in Israel)
         self.first_workday = (max(rest_wd) + 1) % 7 if rest_wd else 0
+        # the weekday a holiday eve resembles: in Israel every eve (ערב חג) keeps
+        # Friday hours, so eves are measured against Friday; elsewhere their own weekday
+        ev = self.eve_weekday
+        if ev == "auto":
+            ev = _EVE_WEEKDAY.get(self.calendar.country or "") if self.calendar else None
+        self.eve_base = int(ev) if ev is not None and not np.isnan(f[int(ev)]) else None
         # profiles
 
         def pooled(ws: list[int]) -> np.ndarray:
@@ -209,8 +230,13 @@ class DayProfileModel(GridModel):
             if len(idx) == 0:
                 self.profile[w] = base
                 continue
-            pw = vals[idx].sum(axis=0) / tot[idx].sum()
-            k = len(idx)
+            if self.profile_half_life_weeks:
+                rw = 0.5 ** ((n - 1 - idx) / (7.0 * self.profile_half_life_weeks))
+                pw = (vals[idx] * rw[:, None]).sum(axis=0) / (tot[idx] * rw).sum()
+                k = float(rw.sum())
+            else:
+                pw = vals[idx].sum(axis=0) / tot[idx].sum()
+                k = len(idx)
             self.profile[w] = (k * pw + self.profile_shrink * base) / (k + self.profile_shrink)
         # special-day factors and profiles from the longer history
         self._fit_special()
@@ -277,6 +303,8 @@ class DayProfileModel(GridModel):
             return float(self.f[self.rest_weekday])
         if kind is DayKind.AFTER and not np.isnan(self.f[self.first_workday]):
             return float(self.f[self.first_workday])
+        if kind is DayKind.EVE and self.eve_base is not None:
+            return float(self.f[self.eve_base])
         return float(self.f[w]) if not np.isnan(self.f[w]) else self.f_work
 
     def _special_factor(self, kind: DayKind, w: int) -> float:
@@ -292,6 +320,8 @@ class DayProfileModel(GridModel):
             base = self.profile[self.rest_weekday]
         elif kind is DayKind.AFTER and not np.isnan(self.f[self.first_workday]):
             base = self.profile[self.first_workday]
+        elif kind is DayKind.EVE and self.eve_base is not None:
+            base = self.profile[self.eve_base]
         else:
             base = self.profile[w]
         n = self._cnt.get(kind, 0)
@@ -323,7 +353,7 @@ class DayProfileModel(GridModel):
                     closed[i] = True  # a weekday the centre never opens
                     continue
                 fw = self.f_work
-            if info.kind in (DayKind.HOLIDAY, DayKind.AFTER):
+            if info.kind in (DayKind.HOLIDAY, DayKind.AFTER, DayKind.EVE):
                 fw = self._base_f(info.kind, w)
             y = self.level * fw
             if info.kind is not DayKind.HOLIDAY:
