@@ -133,7 +133,9 @@ def agent_state_frame(
     src: str,
     warts: Counter[str],
 ) -> pa.Table:
-    """All agent state intervals of one log as the canonical ``agent_states`` table."""
+    """All agent state intervals of one log as the canonical ``agent_states`` table.
+
+    ``good`` holds the accepted events (all of them, or only the agent verbs)."""
     agent_events = good.filter(pl.col("event").is_in(list(V.AGENT_VERBS))).sort(["t_us", "line"])
     parts = [_sessions_and_pauses(agent_events, warts)]
     ev = pl.col("event")

@@ -89,6 +89,9 @@ def file_chunks(path: Path, chunk_bytes: int = 32 << 20) -> Iterator[tuple[bytes
         yield carry, first
 
 
+FILE_FIELDS = ("time", "callid", "queue", "agent", "event", *DATA_COLS)
+
+
 def file_frame(raw: bytes, first_line: int = 1) -> tuple[pl.DataFrame, set[int]]:
     """``epoch|callid|queue|agent|event|data1|data2|...`` lines -> raw field frame.
 
@@ -96,12 +99,11 @@ def file_frame(raw: bytes, first_line: int = 1) -> tuple[pl.DataFrame, set[int]]
     """
     lines, bad = split_file_lines(raw)
     bad = {b + first_line - 1 for b in bad}
-    parts = lines.str.splitn("|", 11).struct.unnest()
-    names = ["time", "callid", "queue", "agent", "event", *DATA_COLS]
+    parts = lines.str.splitn("|", len(FILE_FIELDS) + 1).struct.unnest()
+    cols = [parts.to_series(i).alias(n) for i, n in enumerate(FILE_FIELDS)]
     df = pl.DataFrame(
         [pl.int_range(first_line, first_line + len(lines), dtype=pl.Int64, eager=True)
-         .alias("line"), lines]
-        + [parts.to_series(i).alias(n) for i, n in enumerate(names)]
+         .alias("line"), lines, *cols]
     )
     t = pl.col("time").cast(pl.Float64, strict=False)
     df = df.with_columns(
@@ -277,75 +279,125 @@ DURATIONS: dict[str, tuple[dict[str, int], str]] = {
 FEWER = "fewer than 5 fields: expected epoch|callid|queue|agent|event|data…"
 
 
-def _field_index(col: str) -> pl.Expr:
-    """The 1-based data field holding duration ``col`` for each row's verb (null: none).
+#: the verbs as a polars Enum: one byte per row instead of a string
+EVENT_ENUM = pl.Enum(sorted(V.KNOWN_VERBS))
+_VERBS = EVENT_ENUM.categories.to_list()
+#: physical code of "no known verb" (missing or unknown) in the lookup tables below
+NO_EVENT = len(_VERBS)
 
-    ATTENDEDTRANSFER's LINK variant has one more field before holdtime and calltime."""
-    table, _ = DURATIONS[col]
-    idx = pl.col("event").replace_strict(table, default=None, return_dtype=pl.Int8)
-    if col in ("hold_s", "talk_s"):
-        link = pl.col("d1").str.to_uppercase() == "LINK"
-        base = 3 if col == "hold_s" else 4
-        at = pl.when(link).then(pl.lit(base + 1, pl.Int8)).otherwise(pl.lit(base, pl.Int8))
-        idx = pl.when(pl.col("event") == "ATTENDEDTRANSFER").then(at).otherwise(idx)
-    return idx
+
+def _lut(values: dict[str, int]) -> np.ndarray:
+    """Lookup table over the event Enum's physical codes (0 for verbs not in ``values``)."""
+    out = np.zeros(NO_EVENT + 1, dtype=np.int8)
+    for verb, v in values.items():
+        out[_VERBS.index(verb)] = v
+    return out
+
+
+_CLASS_LUT = _lut(VERB_CLASS)
+_FIELD_LUT = {c: _lut(table) for c, (table, _) in DURATIONS.items()}
+_ATTENDED = _VERBS.index("ATTENDEDTRANSFER")
+
+
+def event_codes(event: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Event text -> (the verbs as :data:`EVENT_ENUM`, null when missing or unknown; their
+    physical codes as numpy, :data:`NO_EVENT` for null)."""
+    enum = event.cast(EVENT_ENUM, strict=False)
+    return enum, enum.to_physical().fill_null(NO_EVENT).to_numpy()
 
 
 def validate(df: pl.DataFrame, bad_utf8: set[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type every field; split into (accepted events, rejected records with
     ``reject_field`` / ``reject_reason``).
 
-    The checks are cheap boolean columns over all rows; the reason text is built only for
-    the rejected rows.
+    The checks are boolean numpy columns over all rows, driven by lookup tables over the
+    verb's code (which data field holds which duration); the reason text is built only
+    for the rejected rows. The accepted events' ``event`` is an :data:`EVENT_ENUM`.
     """
-    lf = df.lazy()
-    num = {d: pl.col(d).cast(pl.Float64, strict=False) for d in DATA_COLS}
-    # a data field that is present but not a finite number >= 0
-    ok = {d: (num[d].is_finite() & (num[d] >= 0)).fill_null(False) for d in DATA_COLS}
-    lf = lf.with_columns(
-        *[((pl.col(d) != "").fill_null(False) & ~ok[d]).alias(f"_b{i}")
-          for i, d in enumerate(DATA_COLS, start=1)],
-        *[pl.when(ok[d]).then(num[d]).alias(f"_n{i}") for i, d in enumerate(DATA_COLS, start=1)],
-        _cls=pl.col("event").replace_strict(VERB_CLASS, default=None, return_dtype=pl.Int8),
-        **{f"_i_{c}": _field_index(c) for c in DURATIONS},
-    )
+    n = df.height
+    enum, code = event_codes(df["event"])
+    cls = _CLASS_LUT[code]
+    nb = ~df["blank"].to_numpy()
+    num, bad_num = [], []
+    for d in DATA_COLS:
+        x = df[d].cast(pl.Float64, strict=False).to_numpy()
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(x) & (x >= 0)
+        present = (df[d] != "").fill_null(False).to_numpy()
+        num.append(np.where(ok, x, np.nan))
+        bad_num.append(present & ~ok)
+    idx = {c: lut[code] for c, lut in _FIELD_LUT.items()}
+    attended = np.flatnonzero(code == _ATTENDED)
+    if len(attended):  # LINK has one more field before holdtime and calltime
+        link = (df["d1"].gather(pl.Series(attended, dtype=pl.Int64)).str.to_uppercase()
+                == "LINK").fill_null(False).to_numpy()
+        for c, base in (("hold_s", 3), ("talk_s", 4)):
+            idx[c] = idx[c].copy()
+            idx[c][attended] = base + link
+    values: dict[str, pl.Series] = {}
+    flags: dict[str, np.ndarray] = {}
+    for c, i in idx.items():
+        v = np.full(n, np.nan)
+        f = np.zeros(n, dtype=bool)
+        for k in range(1, 6):
+            at = np.flatnonzero(i == k)
+            if len(at):
+                v[at] = num[k - 1][at]
+                f[at] = bad_num[k - 1][at]
+        values[c] = pl.Series(c, v, nan_to_null=True)
+        flags[f"_f_{c}"] = f
 
-    def pick(prefix: str, c: str) -> pl.Expr:
-        i = pl.col(f"_i_{c}")
-        e: pl.Expr = pl.lit(None)
-        for k in range(5, 0, -1):
-            e = pl.when(i == k).then(pl.col(f"_{prefix}{k}")).otherwise(e)
-        return e
+    def none(col: str) -> np.ndarray:
+        return (df[col].is_null() | df[col].is_in(NONE_VALUES)).fill_null(True).to_numpy()
 
-    def is_none(c: str) -> pl.Expr:
-        return pl.col(c).is_null() | pl.col(c).is_in(NONE_VALUES)
-
-    cls = pl.col("_cls")
-    nb = ~pl.col("blank")
+    line = df["line"]
     flags = {
-        "_f_utf8": pl.col("line").is_in(sorted(bad_utf8)) if bad_utf8 else pl.lit(False),
-        "_f_row": pl.col("row_reason").is_not_null(),
-        "_f_fewer": pl.col("event").is_null() & nb,
-        "_f_time": pl.col("t_us").is_null() & nb,
-        "_f_event": cls.is_null() & nb,
-        "_f_callid": (cls == 1) & is_none("callid"),
-        "_f_queue": (cls == 1) & is_none("queue"),
-        "_f_agent": (cls == 2) & is_none("agent"),
-        **{f"_f_{c}": pick("b", c).fill_null(False) for c in DURATIONS},
+        "_f_utf8": (line.is_in(sorted(bad_utf8)).to_numpy() if bad_utf8
+                    else np.zeros(n, dtype=bool)),
+        "_f_row": df["row_reason"].is_not_null().to_numpy(),
+        "_f_fewer": df["event"].is_null().to_numpy() & nb,
+        "_f_time": df["t_us"].is_null().to_numpy() & nb,
+        "_f_event": (cls == 0) & nb,
+        "_f_callid": (cls == 1) & none("callid"),
+        "_f_queue": (cls == 1) & none("queue"),
+        "_f_agent": (cls == 2) & none("agent"),
+        **flags,
     }
-    lf = lf.with_columns(**{c: pick("n", c).cast(pl.Float64) for c in DURATIONS},
-                         **{k: v.fill_null(False) for k, v in flags.items()})
-    lf = lf.with_columns(_bad=pl.any_horizontal(list(flags)))
-    full = lf.collect()
-    keep = ["line", "raw", "t_us", "callid", "queue", "agent", "event", *DATA_COLS,
-            *DURATIONS, "blank"]
-    good = full.filter(~pl.col("_bad")).select(keep).with_columns(
-        callid=pl.when(is_none("callid")).then(None).otherwise(pl.col("callid")),
-        queue=pl.when(is_none("queue")).then(None).otherwise(pl.col("queue")),
-        agent=pl.when(is_none("agent")).then(None).otherwise(pl.col("agent")),
+    bad = np.logical_or.reduce(list(flags.values()))
+    keep = np.flatnonzero(~bad)
+    if len(keep) == n:
+        ok_rows = df
+        ok_values = values
+        ok_enum = enum
+    else:
+        take = pl.Series(keep, dtype=pl.Int64)
+        ok_rows = df.gather(take)
+        ok_values = {c: v.gather(take) for c, v in values.items()}
+        ok_enum = enum.gather(take)
+
+    def none_to_null(col: str) -> pl.Expr:
+        return pl.when(pl.col(col).is_in(NONE_VALUES)).then(None).otherwise(pl.col(col)).alias(col)
+
+    good = ok_rows.select(
+        "line", "raw", "t_us",
+        none_to_null("callid"), none_to_null("queue"), none_to_null("agent"),
+    ).with_columns(
+        ok_enum.alias("event"),
+        *[ok_rows[d] for d in DATA_COLS],
+        *ok_values.values(),
+        ok_rows["blank"],
     )
-    bad = full.filter(pl.col("_bad"))
-    return good, _reasons(bad)
+    if len(keep) == n:
+        return good, _reasons(df.clear().with_columns(
+            _cls=pl.lit(0, pl.Int8), **{f"_i_{c}": pl.lit(0, pl.Int8) for c in idx},
+            **{k: pl.lit(False) for k in flags}))
+    at = np.flatnonzero(bad)
+    rejected = df.gather(pl.Series(at, dtype=pl.Int64)).with_columns(
+        _cls=pl.Series(cls[at]),
+        **{f"_i_{c}": pl.Series(i[at]) for c, i in idx.items()},
+        **{k: pl.Series(f[at]) for k, f in flags.items()},
+    )
+    return good, _reasons(rejected)
 
 
 def _reasons(bad: pl.DataFrame) -> pl.DataFrame:
@@ -385,8 +437,6 @@ def _reasons(bad: pl.DataFrame) -> pl.DataFrame:
                       table=table).sort("line")
 
 
-#: the verbs as a polars Enum: one byte per row instead of a string
-EVENT_ENUM = pl.Enum(sorted(V.KNOWN_VERBS))
 #: verbs whose data1..data3 text is used later (PAUSE reason, caller, transfer target)
 _TEXT_VERBS = sorted(V.TERMINAL_VERBS | V.AGENT_VERBS | {V.ENTER})
 
@@ -396,7 +446,7 @@ def slim(good: pl.DataFrame) -> pl.DataFrame:
     keep_text = pl.col("event").is_in(_TEXT_VERBS)
     return good.select(
         "line", "t_us", "callid", "queue", "agent",
-        pl.col("event").cast(EVENT_ENUM),
+        pl.col("event").cast(EVENT_ENUM),  # already an EVENT_ENUM: no-op
         *[pl.when(keep_text).then(pl.col(d)).alias(d) for d in ("d1", "d2", "d3")],
         *DURATIONS, "blank",
     )

@@ -13,8 +13,11 @@ canonical tables:
   the answered ring from CONNECT) and ``talking`` (CONNECT→COMPLETE*/TRANSFER).
   ``ready`` is **not** derived: see ``docs/ingest-queue-log.md``.
 
-Parsing and validation are vectorised (numpy line split, polars field split and typing);
-legs are assembled with polars group-bys; only agent session/pause events (few) go
+Parsing and validation are vectorised (numpy line split, polars field split and typing,
+numpy lookup tables over the verb's code); legs are found with numpy over integer
+columns only (a stable sort of the call events by (callid hash, time), leg boundaries
+from neighbouring rows, per-leg first/last rows with ``reduceat``), and the string
+columns are gathered for the legs alone; only agent session/pause events (few) go
 through a Python state machine. Every raw line is either accepted (used, or a known
 harmless verb counted in ``warts``) or a :class:`~callcenter.ingest.base.Reject`.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -32,6 +36,8 @@ from callcenter.errors import FormatError, InputError
 from callcenter.ingest import _queue_log_verbs as V
 from callcenter.ingest._queue_log_agents import agent_state_frame
 from callcenter.ingest._queue_log_parse import (
+    EVENT_ENUM,
+    NO_EVENT,
     file_chunks,
     file_frame,
     iter_rejects,
@@ -45,6 +51,36 @@ from callcenter.settings import Settings
 
 LAYOUTS = ("auto", "file", "table")
 US = 1_000_000
+
+
+def _lut(verbs: Iterable[str]) -> np.ndarray:
+    """Boolean lookup table over the event Enum's physical codes (plus NO_EVENT)."""
+    cats = EVENT_ENUM.categories.to_list()
+    out = np.zeros(NO_EVENT + 1, dtype=bool)
+    for v in verbs:
+        out[cats.index(v)] = True
+    return out
+
+
+_LUT: dict[str, np.ndarray] = {
+    "call": _lut(V.CALL_VERBS),
+    "term": _lut(V.TERMINAL_VERBS),
+    "ring": _lut(V.RING_VERBS),
+    "start": _lut([V.ENTER, *V.BLOCKED_VERBS]),
+    "enter": _lut([V.ENTER]),
+    "connect": _lut([V.CONNECT]),
+}
+
+
+def _callid_key(callids: pl.Series) -> np.ndarray:
+    """64-bit hashes of the callids (equal callids, equal keys; the caller checks that
+    distinct callids did not collide)."""
+    return callids.hash(seed=0).to_numpy()
+
+
+def _changes(s: pl.Series) -> np.ndarray:
+    """True where a value differs from the one before it (and for the first)."""
+    return (s != s.shift(1)).fill_null(True).to_numpy()
 
 
 def detect_layout(head: bytes) -> str:
@@ -84,14 +120,17 @@ def read_queue_log(path: Path, settings: Settings, *, layout: str = "auto") -> R
         else:
             chunks = (file_frame(block, first) for block, first in file_chunks(p))
         for frame, bad in chunks:
-            good, rej = validate(frame, bad)
+            accepted, rej = validate(frame, bad)
             rows_read += frame.height
             del frame
-            goods.append(slim(good))
+            goods.append(slim(accepted))
+            del accepted
             rejected.append(rej)
     except OSError as e:
         raise InputError(f"cannot read {p}: {e.strerror}", hint="check permissions") from None
-    good = pl.concat(goods) if len(goods) > 1 else goods[0]
+    # one chunk: the gathers below are several times faster on contiguous columns
+    good = pl.concat(goods).rechunk() if len(goods) > 1 else goods[0].rechunk()
+    del goods
     result = ReadResult(source_file=src, format=f"queue_log:{kind}", rows_read=rows_read)
     result.notes.extend(notes)
     for rej in rejected:
@@ -108,10 +147,14 @@ def read_queue_log(path: Path, settings: Settings, *, layout: str = "auto") -> R
             hint="is this an Asterisk queue_log? use layout='file' or 'table' to force one",
         )
     _count_warts(good, result)
-    calls, call_events = _legs(good, settings, src, result)
+    agent_events = good.filter(pl.col("event").is_in(list(V.AGENT_VERBS)))
+    legs, ring_events = _leg_rows(good)
+    del good  # the whole log: free it before the output tables are built
+    calls, call_events = _leg_table(legs, ring_events, settings, src, result)
+    del legs, ring_events
     result.tables["calls"] = calls
-    result.tables["agent_states"] = agent_state_frame(good, calls, call_events, settings, src,
-                                                      result.warts)
+    result.tables["agent_states"] = agent_state_frame(agent_events, calls, call_events,
+                                                      settings, src, result.warts)
     result.notes.append(
         "instants: file epochs are UTC; table date-times are centre-local "
         f"({settings.timezone}) unless they carry an offset"
@@ -135,64 +178,103 @@ def _count_warts(good: pl.DataFrame, result: ReadResult) -> None:
         result.warts["line earlier than a line before it (re-sorted by time)"] += ooo
 
 
-def _legs(
-    good: pl.DataFrame, settings: Settings, src: str, result: ReadResult
-) -> tuple[pa.Table, pl.DataFrame]:
-    """Call events -> one row per queue leg (canonical ``calls``), and the events with
-    their leg (for ringing states)."""
-    ev = pl.col("event")
-    need = ["callid", "queue", "agent", "event", "t_us", "line", "d1", "d2", "d3",
-            "hold_s", "talk_s", "wait_s", "ring_s", "ring_ms"]
-    # ``good`` is in line order, so a stable sort by (callid, time) keeps file order on ties
-    sorted_calls = (good.lazy().filter(ev.is_in(list(V.CALL_VERBS))).select(need)
-                    .sort(["callid", "t_us"], maintain_order=True))
-    is_term = ev.is_in(list(V.TERMINAL_VERBS))
-    starts = ev.is_in([V.ENTER, *V.BLOCKED_VERBS])
-    new_call = (pl.col("callid") != pl.col("callid").shift(1)).fill_null(True)
-    same_queue = (pl.col("queue") == pl.col("queue").shift(1)).fill_null(False)
-    after_end = is_term.shift(1).fill_null(False) & ~ev.is_in(list(V.RING_VERBS))
+def _leg_rows(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Call events -> per leg, the fields of its first, last, ENTERQUEUE, CONNECT and end
+    events; and the ring events with their leg. Everything later needs only these, so
+    the caller can free ``good`` (the whole log) before the output tables are built."""
+    # Work on integer codes only: the stable sort by (callid, time) and the leg boundaries
+    # are numpy over small integer arrays; string columns are gathered for the legs alone.
+    codes = good["event"].to_physical().fill_null(NO_EVENT).to_numpy()
+    call_rows = np.flatnonzero(_LUT["call"][codes])
+    take = pl.Series(call_rows, dtype=pl.Int64)
+    t_us = good["t_us"].to_numpy()[call_rows]
+    # group the events of a call by a 64-bit hash of its callid, then check with the
+    # strings that no two callids share a hash (else group by exact rank: same result)
+    key = _callid_key(good["callid"].gather(take))
+    # ``good`` is in line order and lexsort is stable: ties on (callid, time) keep file order
+    order = np.lexsort((t_us, key))
+    ri = call_rows[order]  # row of ``good`` for each event, in (callid, time) order
+    n = len(ri)
+    by_row = pl.Series(ri, dtype=pl.Int64)
+    callids = good["callid"].gather(by_row)
+    new_call = _changes(callids)
+    if not np.array_equal(new_call, _changes(pl.Series(key[order]))):
+        key = good["callid"].gather(take).rank("dense").to_numpy()
+        order = np.lexsort((t_us, key))
+        ri = call_rows[order]
+        by_row = pl.Series(ri, dtype=pl.Int64)
+        new_call = _changes(good["callid"].gather(by_row))
+    queue_change = _changes(good["queue"].gather(by_row))
+    del take, t_us, key, order, by_row, callids
+    ec = codes[ri]
+    is_term = _LUT["term"][ec]
+    after_end = np.zeros(n, dtype=bool)
+    after_end[1:] = is_term[:-1] & ~_LUT["ring"][ec[1:]]
     # a leg starts at ENTERQUEUE (or FULL/JOINEMPTY/...), at a new call or queue, and at
     # any non-ring event after an end event: so a leg holds at most one end event
-    new_leg = new_call | starts | ~same_queue | after_end
-    calls = sorted_calls.with_columns(
-        new_call=new_call, leg_seq=new_leg.cum_sum().cast(pl.Int64).set_sorted(),
-    ).with_columns(
-        leg=(pl.col("leg_seq")
-             - pl.when("new_call").then("leg_seq").forward_fill() + 1).cast(pl.Int64),
-    ).collect()
+    new_leg = new_call | _LUT["start"][ec] | queue_change | after_end
+    leg_seq = np.cumsum(new_leg, dtype=np.int64)
+    call_first_seq = leg_seq[np.flatnonzero(new_call)]
+    leg_of_row = leg_seq - np.repeat(call_first_seq, np.diff(
+        np.append(np.flatnonzero(new_call), n))) + 1
+    starts = np.flatnonzero(new_leg)
+    ends = np.append(starts[1:], n)[: len(starts)] - 1
+    pos = np.arange(n, dtype=np.int64)
+    lines = good["line"].to_numpy()
 
     # per leg: the row of its first ENTERQUEUE, first CONNECT and (only) end event;
-    # their fields are then gathered for the legs alone (cheaper than masking columns)
-    def row_of(verb: str | frozenset[str]) -> pl.Expr:
-        cond = ev == verb if isinstance(verb, str) else ev.is_in(list(verb))
-        return pl.when(cond).then(pl.col("ri"))
+    # their fields are then gathered for the legs alone
+    def first_where(cond: np.ndarray) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.minimum.reduceat(np.where(cond, pos, n), starts)
 
-    calls = calls.with_row_index("ri")
-    legs = calls.lazy().group_by("leg_seq", maintain_order=True).agg(
-        first_ri=pl.col("ri").first(),
-        last_ri=pl.col("ri").last(),
-        n=pl.len(),
-        source_line=pl.col("line").min(),
-        enter_ri=row_of(V.ENTER).first(ignore_nulls=True),
-        connect_ri=row_of(V.CONNECT).first(ignore_nulls=True),
-        term_ri=row_of(V.TERMINAL_VERBS).last(ignore_nulls=True),
-    ).collect()
-    first = calls.select("callid", "queue", "leg", first_t="t_us").gather(legs["first_ri"])
-    last = calls.select(last_ev="event").gather(legs["last_ri"])
-    enter = calls.select(enter_t="t_us", caller="d2").gather(legs["enter_ri"])
-    connect = calls.select(connect_t="t_us", connect_agent="agent", connect_hold="hold_s",
-                           connect_ring="ring_s").gather(legs["connect_ri"])
-    term = calls.select(term_ev="event", term_t="t_us", term_agent="agent", term_hold="hold_s",
-                        term_talk="talk_s", term_wait="wait_s", term_d1="d1", term_d2="d2",
-                        term_d3="d3").gather(legs["term_ri"])
+    def last_where(cond: np.ndarray) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.maximum.reduceat(np.where(cond, pos, -1), starts)
+
+    def rows(at: np.ndarray, missing: np.ndarray | None = None) -> pl.Series:
+        out = ri[np.clip(at, 0, max(n - 1, 0))] if n else at
+        s = pl.Series(out, dtype=pl.Int64)
+        return s if missing is None else s.set(pl.Series(missing), None)
+
+    enter_at = first_where(_LUT["enter"][ec])
+    connect_at = first_where(_LUT["connect"][ec])
+    term_at = last_where(is_term)
+    source_line = (np.minimum.reduceat(lines[ri], starts) if n
+                   else np.zeros(0, dtype=np.int64))
+    first = good.select("callid", "queue", first_t="t_us").gather(rows(starts))
+    last = good.select(last_ev="event").gather(rows(ends))
+    enter = good.select(enter_t="t_us", caller="d2").gather(rows(enter_at, enter_at == n))
+    connect = good.select(connect_t="t_us", connect_agent="agent", connect_hold="hold_s",
+                          connect_ring="ring_s").gather(rows(connect_at, connect_at == n))
+    term = good.select(term_ev="event", term_t="t_us", term_agent="agent", term_hold="hold_s",
+                       term_talk="talk_s", term_wait="wait_s", term_d1="d1", term_d2="d2",
+                       term_d3="d3").gather(rows(term_at, term_at == -1))
     legs = pl.concat(
-        [legs.select("leg_seq", "n", "source_line"), first, last, enter, connect, term],
+        [pl.DataFrame({"leg_seq": leg_seq[starts], "n": ends - starts + 1,
+                       "source_line": source_line, "leg": leg_of_row[starts]},
+                      schema={"leg_seq": pl.Int64, "n": pl.Int64, "source_line": pl.Int64,
+                              "leg": pl.Int64}),
+         first, last, enter, connect, term],
         how="horizontal")
     assert isinstance(legs, pl.DataFrame)
-    calls_df = calls.select("callid", "leg_seq", "leg", "queue", "agent", "event", "t_us",
-                            "ring_ms", "ring_s", "line")
-    del calls
+    # events that become ``ringing`` states: unanswered rings and the answered ring
+    ring = np.flatnonzero(_LUT["ring"][ec] | _LUT["connect"][ec])
+    calls_df = good.select("callid", "queue", "agent", "event", "t_us", "ring_ms", "ring_s",
+                           "line").gather(pl.Series(ri[ring], dtype=pl.Int64)).with_columns(
+        leg_seq=pl.Series(leg_seq[ring], dtype=pl.Int64),
+        leg=pl.Series(leg_of_row[ring], dtype=pl.Int64))
+    return legs, calls_df
 
+
+def _leg_table(
+    legs: pl.DataFrame, calls_df: pl.DataFrame, settings: Settings, src: str,
+    result: ReadResult,
+) -> tuple[pa.Table, pl.DataFrame]:
+    """Per-leg rows (from :func:`_leg_rows`) -> canonical ``calls``, and the ring events
+    with their final leg numbers."""
     # Clock skew: a leg logged without ENTERQUEUE, directly followed (same call, same
     # queue) by a leg holding nothing but an ENTERQUEUE that was *written earlier* in the
     # source, is one leg whose ENTERQUEUE carries a later timestamp than its other
