@@ -17,8 +17,11 @@ import pyarrow.compute as pc
 
 from callcenter import ingest
 from callcenter.ingest.base import file_digest
+from callcenter.ingest.tabular import plan_tabular
 from callcenter.settings import Settings, load_settings
 from callcenter.warehouse import LoadReport, Warehouse
+
+TABULAR_FORMATS = ("csv", "tsv", "xlsx", "parquet")
 
 
 class CallCenter:
@@ -59,8 +62,19 @@ class CallCenter:
         mapping: str | Path | None = None,
         on_phase: Callable[[str], None] | None = None,
     ) -> LoadReport:
-        """Read one export with the reader for its format and store it atomically."""
+        """Read one export with the reader for its format and store it atomically.
+
+        A CSV/TSV/XLSX/Parquet export with a mapping is converted inside the warehouse's
+        DuckDB (the reader's compiled plan runs in the load transaction); other formats are
+        read to Arrow first."""
         p = Path(path)
+        fmt = ingest.detect_format(p) if format == "auto" else format
+        if mapping is not None and fmt in TABULAR_FORMATS:
+            if on_phase:
+                on_phase(f"loading {p.name}")
+            with plan_tabular(p, self.settings, Path(mapping),
+                              format=None if format == "auto" else fmt) as plan:
+                return self.warehouse.load(plan)
         if on_phase:
             on_phase(f"reading {p.name}")
         result = ingest.read(
@@ -133,6 +147,15 @@ class CallCenter:
 
     def info(self) -> dict[str, Any]:
         return self.warehouse.info()
+
+    def data_version(self) -> tuple[int, str]:
+        """A cheap token that changes with every load: (number of loads, latest load time).
+
+        Read from the ``loads`` log, which every load writes in its transaction, so it sees
+        loads made through another facade or process on the same warehouse file.
+        """
+        n, last = self.warehouse.con.execute("SELECT count(*), max(loaded_at) FROM loads").fetchall()[0]
+        return int(n), str(last)
 
     def quarantine(
         self, *, limit: int = 100, source: str | None = None, load_id: str | None = None

@@ -14,6 +14,12 @@ Rows the reader rejected, and rows the warehouse itself rejects (a required fiel
 a key repeated within the same load), go to the ``quarantine`` table with the source
 file, line, field and reason. Every load is logged in ``loads``.
 
+A reader hands over either Arrow tables (:class:`ReadResult`) or, for CSV/TSV/XLSX/Parquet
+exports with a mapping, a :class:`~callcenter.ingest.tabular.TabularPlan`: the reader's
+rules compiled into one DuckDB query, which the warehouse runs in its own connection inside
+the load transaction (into a temporary stage table, then quarantine and upsert), so that
+large files never pass through Python and the same rules apply either way.
+
 Analytics read the tables through Ibis (:meth:`Warehouse.ibis_tables`).
 """
 
@@ -37,11 +43,16 @@ import pyarrow.compute as pc
 from callcenter import schema
 from callcenter.errors import WarehouseError
 from callcenter.ingest.base import ReadResult, Reject
+from callcenter.ingest.tabular import TabularPlan
 
 if TYPE_CHECKING:
     import ibis
 
 DEFAULT_DB = "callcenter.duckdb"
+#: DuckDB's memory limit while a tabular export is staged and stored (beyond it the stage
+#: spills to ``<db>.tmp``), so that a load's memory does not grow with the file;
+#: ``$CALLCENTER_LOAD_MEMORY`` overrides it (a DuckDB size such as ``4GB``)
+LOAD_MEMORY_LIMIT = "1GB"
 
 _DUCK_TYPES: dict[pa.DataType, str] = {
     pa.string(): "VARCHAR",
@@ -227,10 +238,17 @@ class Warehouse:
         return {name: backend.table(name) for name in self.table_names()}
 
     # -- loading ----------------------------------------------------------------------
-    def load(self, result: ReadResult, *, sha256: str | None = None) -> LoadReport:
-        """Store one reader's result atomically; see the module docstring."""
+    def load(self, result: ReadResult | TabularPlan, *, sha256: str | None = None) -> LoadReport:
+        """Store one reader's result atomically; see the module docstring.
+
+        ``result`` is a reader's Arrow :class:`ReadResult`, or a :class:`TabularPlan` (a
+        CSV/TSV/XLSX/Parquet export with its mapping, not read yet): then the conversion
+        runs inside this warehouse's DuckDB, in the load's transaction, and rows never pass
+        through Python. ``sha256`` of the source file (computed if None for a plan)."""
         if self.read_only:
             raise WarehouseError("the warehouse was opened read-only", where=str(self.path))
+        if isinstance(result, TabularPlan):
+            return self._load_plan(result, sha256=sha256)
         result.check_accounting()
         load_id = uuid.uuid4().hex[:16]
         report = LoadReport(
@@ -243,35 +261,83 @@ class Warehouse:
             warts=dict(result.warts),
             notes=list(result.notes),
         )
-        con = self.con
         with self._transaction():
             self._insert_rejects(load_id, result.rejects)
             for name, table in result.tables.items():
                 report.tables[name] = self._upsert(load_id, schema.TABLES[name], table)
-            con.execute(
-                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    load_id,
-                    datetime.now(UTC),
-                    result.source_file,
-                    sha256,
-                    result.format,
-                    report.rows_read,
-                    report.inserted,
-                    report.updated,
-                    report.unchanged,
-                    report.quarantined,
-                    json.dumps(
-                        {
-                            "tables": {k: asdict(v) for k, v in report.tables.items()},
-                            "warts": report.warts,
-                            "notes": report.notes,
-                        },
-                        ensure_ascii=False,
-                    ),
-                ],
-            )
+            self._log(report)
         return report
+
+    def _load_plan(self, plan: TabularPlan, *, sha256: str | None) -> LoadReport:
+        """Stage the export in this connection (every rule of the reader runs there), then
+        quarantine its rejects and upsert its good rows, all in one transaction."""
+        load_id = uuid.uuid4().hex[:16]
+        con = self.con
+        table = schema.TABLES[plan.table]
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        con.execute("SET memory_limit = ?", [os.environ.get("CALLCENTER_LOAD_MEMORY", LOAD_MEMORY_LIMIT)])
+        try:
+            return self._stage_and_store(plan, load_id, table, sha256)
+        finally:
+            con.execute("SET memory_limit = ?", [limit])
+
+    def _stage_and_store(
+        self, plan: TabularPlan, load_id: str, table: schema.Table, sha256: str | None
+    ) -> LoadReport:
+        con = self.con
+        with self._transaction():
+            staged = plan.stage(con, digest=sha256 is None)
+            report = LoadReport(
+                load_id=load_id,
+                source_file=plan.source_file,
+                format=plan.format,
+                sha256=sha256 or staged.sha256,
+                rows_read=staged.rows_read,
+                rejected_by_reader=len(staged.parser_rejects) + staged.rejected_in_stage(),
+                notes=list(staged.notes),
+            )
+            self._insert_rejects(load_id, staged.parser_rejects)
+            self._quarantine_relation(
+                f"SELECT ? AS load_id, ? AS target_table, source_file, source_line, field, reason,"
+                f" raw FROM ({staged.rejects_sql()})", [load_id, table.name])
+            counts = TableCounts()
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _stage_ok AS {staged.ok_sql()}")
+            if table.key:
+                self._merge(table, counts)
+            else:
+                counts.inserted = self._scalar("SELECT count(*) FROM _stage_ok")
+                cols = ", ".join(f'"{c}"' for c in table.names)
+                con.execute(f'INSERT INTO "{table.name}" SELECT {cols} FROM _stage_ok')
+            report.tables[table.name] = counts
+            self._log(report)
+            con.execute("DROP VIEW _stage_ok")
+            staged.drop()
+        return report
+
+    def _log(self, report: LoadReport) -> None:
+        self.con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                report.load_id,
+                datetime.now(UTC),
+                report.source_file,
+                report.sha256,
+                report.format,
+                report.rows_read,
+                report.inserted,
+                report.updated,
+                report.unchanged,
+                report.quarantined,
+                json.dumps(
+                    {
+                        "tables": {k: asdict(v) for k, v in report.tables.items()},
+                        "warts": report.warts,
+                        "notes": report.notes,
+                    },
+                    ensure_ascii=False,
+                ),
+            ],
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -305,21 +371,26 @@ class Warehouse:
         con = self.con
         con.register("_q_new", q)
         try:
-            con.execute(
-                """
-                INSERT INTO quarantine
-                SELECT n.* FROM _q_new n
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM quarantine o
-                    WHERE o.source_file = n.source_file
-                      AND o.source_line IS NOT DISTINCT FROM n.source_line
-                      AND o.field IS NOT DISTINCT FROM n.field
-                      AND o.reason = n.reason
-                      AND o.target_table = n.target_table)
-                """
-            )
+            self._quarantine_relation("SELECT * FROM _q_new")
         finally:
             con.unregister("_q_new")
+
+    def _quarantine_relation(self, select: str, params: list[Any] | None = None) -> None:
+        """Insert the rows of ``select`` (quarantine's columns, in order) not already present."""
+        self.con.execute(
+            f"""
+            INSERT INTO quarantine
+            SELECT n.* FROM ({select}) n
+            WHERE NOT EXISTS (
+                SELECT 1 FROM quarantine o
+                WHERE o.source_file = n.source_file
+                  AND o.source_line IS NOT DISTINCT FROM n.source_line
+                  AND o.field IS NOT DISTINCT FROM n.field
+                  AND o.reason = n.reason
+                  AND o.target_table = n.target_table)
+            """,
+            params or None,
+        )
 
     def _upsert(self, load_id: str, table: schema.Table, data: pa.Table) -> TableCounts:
         """Upsert one canonical table from a staged Arrow table; see the module docstring.
