@@ -242,3 +242,42 @@ def test_contact_indicators_see_repeats_after_the_range_end() -> None:
                            end=DAY + timedelta(days=1), indicators=ids))
     # the next-day repeat changes day 1's repeat-call rate: the check above has teeth
     assert not _close(plain[(DAY,)]["repeat_call_rate"], one[(DAY,)]["repeat_call_rate"])
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "sqlite"])
+@pytest.mark.parametrize(("grain", "by"), [("week", ()), ("month", ()), ("month", ("queue",)), ("total", ("agent",))])
+def test_rollup_of_days_equals_the_direct_computation(backend: str, grain: str, by: tuple[str, ...]) -> None:
+    """Summing day measures into weeks / months gives the engine's own week / month figures."""
+    from callcenter.metrics.engine import evaluate, measures, missing_after_rollup, rollup
+
+    tabs = tables_on(backend, sample.tables())
+    start, end = datetime(2024, 2, 26), datetime(2024, 3, 11)
+    days = measures(tabs, grain="day", by=by, start=start, end=end)
+    rolled = rollup(days, grain, start, end)
+    got = evaluate(rolled)
+    direct = compute(tabs, grain=grain, by=by, start=start, end=end)
+    # every additive indicator the direct computation has is in the roll-up, with its value
+    assert set(got.indicators) == {
+        i for i in direct.indicators if i not in missing_after_rollup(days, rolled)}
+    assert {"offered", "service_level", "aht", "repeat_call_rate"} <= set(got.indicators)
+    if not by:
+        assert {"occupancy", "adherence", "qa_score", "busy_hour_answer_rate"} <= set(got.indicators)
+    assert {"total_calls", "attempts_per_caller"} <= set(missing_after_rollup(days, rolled))
+    d = by_key(direct, *by)
+    g = by_key(got, *by)
+    assert set(g) == set(d)
+    for k, row in g.items():
+        for i in got.indicators:
+            assert _close(row[i], d[k][i]), (k, i, row[i], d[k][i])
+
+
+def test_rollup_refuses_a_finer_grain_or_a_wider_range(duck) -> None:
+    from callcenter.errors import ConfigError
+    from callcenter.metrics.engine import measures, rollup
+
+    m = measures(duck, grain="month", start=START, end=END)
+    with pytest.raises(ConfigError, match="cannot roll month up into day"):
+        rollup(m, "day")
+    d = measures(duck, grain="day", start=START, end=END)
+    with pytest.raises(ConfigError, match="outside"):
+        rollup(d, "week", START - timedelta(days=7), END)

@@ -151,6 +151,21 @@ def test_filter_language_switch_and_exports(server: str, page: Any, tmp_path: Pa
     wb = load_workbook(xpath)
     assert wb.worksheets[0].max_row == 25
 
+    with page.expect_download() as dl:
+        page.click("#export-pdf")
+    ppath = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(ppath)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "intervals-filtered-en.pdf").write_bytes(ppath.read_bytes())
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(ppath).pages)
+    assert ppath.name == "intervals.pdf"
+    assert "Grain: 60m" in text and "Queue: sales" in text
+    # the numbers of the page's table, hour by hour, in the PDF (one text line per cell)
+    first = [c.inner_text().strip() for c in page.locator("#table-intervals tbody tr").nth(8).locator("td").all()]
+    assert "\n".join(first) in text
+
     page.click("#lang-switch")
     page.wait_for_load_state()
     assert page.locator("nav a[data-nav='intervals']").inner_text() == LABELS["intervals"]["zh"]

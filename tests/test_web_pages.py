@@ -165,7 +165,7 @@ def test_exports_csv_and_xlsx(client: TestClient, name: str) -> None:
         ("/api/intervals?grain=fortnight", "grain"),
         ("/api/qc?column=password", "column"),
         ("/api/agents?rank=salary", "rank"),
-        ("/export/queues?format=pdf", "format"),
+        ("/export/queues?format=docx", "format"),
     ],
 )
 def test_bad_filters_answer_400_with_the_error_shape(client: TestClient, url: str, where: str) -> None:
@@ -245,3 +245,144 @@ def test_warm_up_caches_every_default_view(client: TestClient) -> None:
     client.app.state.warm_up()  # type: ignore[attr-defined]
     keys = {(k[1], k[4]) for k in state.views if len(k) == 5}
     assert {(p, lang) for p in PAGES for lang in ("zh", "en")} <= keys
+
+
+# ---------------------------------------------------------------------------- PDF exports
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def _cells(row: dict[str, object], keys: list[str]) -> str:
+    """A row's cells as the PDF prints them (JSON carries timestamps as ISO text)."""
+    import re
+    from datetime import datetime
+
+    from callcenter.web.pdf import fmt
+
+    def value(v: object) -> object:
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", v):
+            return datetime.fromisoformat(v)
+        return v
+
+    return "\n".join(fmt(value(row.get(k))) for k in keys)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pdf_export_has_title_tables_numbers_and_definitions(client: TestClient, name: str) -> None:
+    data = client.get(f"/api/{name}?lang=en").json()
+    r = client.get(f"/export/{name}?format=pdf&lang=en")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert f'filename="{name}.pdf"' in r.headers["content-disposition"]
+    assert r.content.startswith(b"%PDF-")
+    text = pdf_text(r.content)
+    assert data["title"] in text
+    assert "Filters: (none, defaults)" in text
+    for t in data["tables"]:
+        assert t["title"] in text
+        keys = [c["key"] for c in t["columns"]]
+        # every cell of the first rows, in the page's order and format (one text line per cell)
+        for row in t["rows"][:5]:
+            assert _cells(row, keys) in text, (t["id"], row)
+    assert "Definitions used" in text and "service level: answered within T" in text
+    for label in data["unavailable"]:
+        assert label in text
+
+
+def test_pdf_export_follows_the_filters(client: TestClient) -> None:
+    q = "start=2026-09-01&end=2026-09-02&queue=sales&lang=en"
+    data = client.get(f"/api/queues?{q}").json()
+    text = pdf_text(client.get(f"/export/queues?format=pdf&{q}").content)
+    assert "From: 2026-09-01; To: 2026-09-02; Queue: sales" in text
+    rows = data["tables"][0]["rows"]
+    assert [r["queue"] for r in rows] == ["sales"]
+    keys = [c["key"] for c in data["tables"][0]["columns"]]
+    assert _cells(rows[0], keys) in text
+    # the unfiltered page has other numbers, so the PDF is not the default view
+    full = client.get("/api/queues?start=2026-09-01&end=2026-09-03&lang=en").json()["tables"][0]["rows"]
+    assert {r["queue"]: r["offered"] for r in full}["sales"] != rows[0]["offered"]
+
+
+def test_pdf_export_in_chinese_and_for_one_agent(client: TestClient) -> None:
+    text = pdf_text(client.get("/export/overview?format=pdf&lang=zh").content)
+    assert "总览" in text and "口径说明" in text and "服务水平" in text and "诊断建议" in text
+    text = pdf_text(client.get("/export/agents/A0005?format=pdf&day=2026-09-02&lang=en").content)
+    assert "Agent A0005 | 2026-09-02" in text and "Agent states timeline" in text
+    # the timeline (a time axis) is not drawn; the PDF says where its data is
+    assert "not drawn in the PDF" in text
+
+
+def test_pdf_charts_are_drawn_from_the_page_options(client: TestClient) -> None:
+    from callcenter.web.pdf import chart_drawing
+
+    for name in PAGES:
+        for chart in client.get(f"/api/{name}?lang=en").json()["charts"]:
+            d = chart_drawing(chart["option"], 380, 180)
+            assert d is not None, (name, chart["id"])
+            assert len(d.contents) > 10  # axes, marks, labels
+
+
+# ---------------------------------------------------------------------------- cache and loads
+
+
+def test_view_cache_sees_a_load_made_through_another_facade(tmp_path: Path) -> None:
+    """`callcenter load` (another facade on the same warehouse) while the app runs."""
+    from datetime import date, timedelta
+
+    from callcenter.simulate import load_config, run
+
+    db = build_demo_warehouse(tmp_path / "v.duckdb", days=1)
+    app = create_app(db)
+    c = TestClient(app)
+    before = c.get("/api/queues?lang=en").json()
+    assert c.get("/api/queues?lang=en").json() == before  # served from the cache
+    assert len(app.state.web.views) == 1
+    cfg = load_config(ROOT / "examples" / "simulate" / "small_centre.yaml")
+    nxt = cfg.model_copy(update={"start": cfg.start + timedelta(days=1)})
+    with CallCenter(db) as other:
+        other.store_tables("simulated:small-centre:next-day", run(nxt, 1, 8), "simulation")
+    after = c.get("/api/queues?lang=en").json()
+    assert after != before
+    fresh = TestClient(create_app(db)).get("/api/queues?lang=en").json()
+    assert after == fresh
+    day2 = (cfg.start + timedelta(days=1)).isoformat() if isinstance(cfg.start, date) else None
+    assert day2 is not None and any(day2 in n for n in after["notes"])
+    data = c.get("/api/info").json()
+    assert len(data["loads"]) == 2
+
+
+@pytest.mark.parametrize("queue", [None, "sales"])
+def test_overview_week_and_month_equal_the_direct_computation(client: TestClient, queue: str | None) -> None:
+    """The overview adds day measures up into its week and month: same figures as computing them."""
+    from datetime import date, timedelta
+
+    from callcenter.web import views
+
+    state = client.app.state.web  # type: ignore[attr-defined]
+    with state.facade() as cc:
+        tabs = cc.tables()
+        f = views.Filters(queue=queue)
+        v = views.overview(tabs, state.settings, f, "en")
+        anchor: date = views.anchor_day(tabs)
+        stop = views._dt(anchor + timedelta(days=1))
+        base = views.filtered(tabs, f)
+        week0, month0 = anchor - timedelta(days=anchor.weekday()), anchor.replace(day=1)
+        direct = {"latest_week": views.kpi(base, state.settings, grain="week", start=views._dt(week0), end=stop),
+                  "latest_month": views.kpi(base, state.settings, grain="month", start=views._dt(month0), end=stop)}
+    compared = 0
+    for row in v.tables[0].rows:
+        for key, res in direct.items():
+            if row["id"] in res.indicators:
+                assert row[key] == views._fmt_num(res.rows()[-1][row["id"]], row["unit"]), (row["id"], key)
+                compared += 1
+    assert compared > 60
+
+
+def test_openapi_documents_the_pdf_export(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in [f"/export/{name}" for name in PAGES] + ["/export/agents/{agent_id}"]:
+        fmt = next(p for p in paths[path]["get"]["parameters"] if p["name"] == "format")
+        assert "pdf" in fmt["description"], path

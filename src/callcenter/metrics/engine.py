@@ -27,6 +27,7 @@ from callcenter.metrics.grain import (
     DIMENSIONS,
     NONE,
     Query,
+    datetime_to_key,
     key_to_datetime,
     normalise_grain,
     period_keys,
@@ -124,7 +125,23 @@ def select_indicators(ids: Sequence[str] | None) -> list[Indicator]:
     return out
 
 
-def compute(
+@dataclass
+class Measures:
+    """The joined per-source aggregates of one computation, before the indicator formulas.
+
+    ``frame`` holds ``period`` (integer key), the dimensions and one column per measure
+    (null = nothing counted). :func:`evaluate` turns it into indicator values; :func:`rollup`
+    sums it into a coarser grain without going back to the warehouse.
+    """
+
+    frame: pa.Table
+    query: Query
+    chosen: list[Indicator]
+    unavailable: dict[str, str]
+    backend: Any = None
+
+
+def measures(
     tables: Mapping[str, Expr],
     settings: Settings | None = None,
     *,
@@ -134,8 +151,8 @@ def compute(
     end: datetime | None = None,
     indicators: Sequence[str] | None = None,
     fill: bool = True,
-) -> KpiResult:
-    """Indicators by (period, *by) over ``tables`` (a dict of Ibis tables on one backend)."""
+) -> Measures:
+    """The measures behind ``indicators`` by (period, *by): one query per source."""
     settings = settings or Settings()
     grain = normalise_grain(grain)
     by = tuple(by)
@@ -157,10 +174,9 @@ def compute(
         else:
             chosen.append(ind)
     keys = ["period", *by]
-    definitions = settings.definitions()
     if not chosen:
-        empty = pa.table({"period": pa.array([], pa.timestamp("us")), **{d: pa.array([], pa.string()) for d in by}})
-        return KpiResult(empty, grain, by, [], unavailable, definitions)
+        return Measures(pa.table({k: pa.array([], t) for k, t in zip(keys, _key_schema(by).types, strict=True)}),
+                        q, [], unavailable)
 
     # one aggregated Ibis table per source
     per_source: dict[str, list[str]] = {}
@@ -182,22 +198,116 @@ def compute(
         if fill:
             frame = _with_grid(frame, q)
         for agg in aggs.values():
-            measures = [agg.schema.field(c) for c in agg.column_names if c not in keys]
-            agg = agg.select([*keys, *[f.name for f in measures]]).cast(pa.schema([*_key_schema(by), *measures]))
+            ms = [agg.schema.field(c) for c in agg.column_names if c not in keys]
+            agg = agg.select([*keys, *[f.name for f in ms]]).cast(pa.schema([*_key_schema(by), *ms]))
             frame = frame.join(agg, keys, join_type="left outer")
-    joined = ibis.memtable(frame)
+    return Measures(frame, q, chosen, unavailable, con)
+
+
+def evaluate(m: Measures) -> KpiResult:
+    """Indicator values from measures (computed in the measures' backend)."""
+    q = m.query
+    keys = ["period", *q.by]
+    definitions = q.settings.definitions()
+    if not m.chosen:
+        empty = pa.table({"period": pa.array([], pa.timestamp("us")), **{d: pa.array([], pa.string()) for d in q.by}})
+        return KpiResult(empty, q.grain, q.by, [], _ordered(m.unavailable), definitions)
+    joined = ibis.memtable(m.frame)
     cols = {c: ibis.coalesce(joined[c], 0) for c in joined.columns if c not in keys}
-    out = joined.select(*keys, **{ind.id: ind.value(cols, settings) for ind in chosen}).order_by(keys)
-    result = con.to_pyarrow(out)
-    periods = [q.start if grain == "total" and q.start is not None else key_to_datetime(int(k), grain)
+    out = joined.select(*keys, **{ind.id: ind.value(cols, q.settings) for ind in m.chosen}).order_by(keys)
+    if m.backend is None:
+        raise ValueError("measures without a backend cannot be evaluated")
+    result = m.backend.to_pyarrow(out)
+    periods = [q.start if q.grain == "total" and q.start is not None else key_to_datetime(int(k), q.grain)
                for k in result.column("period").to_pylist()]
     result = result.set_column(0, "period", pa.array(periods, pa.timestamp("us")))
-    for ind in chosen:  # counts as integers, values as float
+    for ind in m.chosen:  # counts as integers, values as float
         col = result.column(ind.id)
         target_type = pa.int64() if ind.is_count else pa.float64()
         if col.type != target_type:
             result = result.set_column(result.column_names.index(ind.id), ind.id, col.cast(target_type))
-    return KpiResult(result, grain, by, [i.id for i in chosen], _ordered(unavailable), definitions)
+    return KpiResult(result, q.grain, q.by, [i.id for i in m.chosen], _ordered(m.unavailable), definitions)
+
+
+def compute(
+    tables: Mapping[str, Expr],
+    settings: Settings | None = None,
+    *,
+    grain: str = "day",
+    by: Sequence[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    indicators: Sequence[str] | None = None,
+    fill: bool = True,
+) -> KpiResult:
+    """Indicators by (period, *by) over ``tables`` (a dict of Ibis tables on one backend)."""
+    return evaluate(measures(tables, settings, grain=grain, by=by, start=start, end=end,
+                             indicators=indicators, fill=fill))
+
+
+#: measures that cannot be added up from finer periods (distinct counts, stocks)
+NON_ADDITIVE = frozenset({"contacts", "handled_contacts", "callers", "agents_present", "headcount"})
+#: measures combined by max instead of sum when rolled up
+MAX_MEASURES = frozenset({"pd_max"})
+#: grains each grain can be rolled up into
+ROLLS_UP_TO = {"15m": ("30m", "60m", "day", "week", "month", "total"),
+               "30m": ("60m", "day", "week", "month", "total"), "60m": ("day", "week", "month", "total"),
+               "day": ("week", "month", "total")}
+
+
+def rollup(m: Measures, grain: str, start: datetime | None = None, end: datetime | None = None) -> Measures:
+    """``m`` summed into a coarser ``grain`` over [start, end) (within ``m``'s range); at
+    ``m``'s own grain, the periods of [start, end).
+
+    Exact for the indicators whose measures are all additive (counts and sums: a call, a state
+    piece, a contact belongs to one finer period, so the coarser period's measure is the sum);
+    those with a distinct count (total calls, attempts per caller, hours per agent, cost per
+    call) or not defined at ``m``'s grain are left out: compute them directly
+    (:func:`missing_after_rollup` names them).
+    """
+    grain = normalise_grain(grain)
+    q0 = m.query
+    if grain not in (q0.grain, *ROLLS_UP_TO.get(q0.grain, ())):
+        raise ConfigError(f"cannot roll {q0.grain} up into {grain}",
+                          hint="roll a finer grain into a coarser one (e.g. day into week or month)")
+    lo = datetime_to_key(start, q0.grain) if start is not None else None
+    hi = datetime_to_key(end, q0.grain) if end is not None else None
+    if end is not None and hi is not None and key_to_datetime(hi, q0.grain) < end.replace(tzinfo=None):
+        hi += 1  # end inside a period: that period is in
+    if (start is not None and q0.start is not None and start < q0.start) or (
+            end is not None and q0.end is not None and end > q0.end):
+        raise ConfigError("the roll-up range is outside the measures' range",
+                          hint=f"measure over [{q0.start}, {q0.end}) at least")
+    q = Query(q0.settings, grain, q0.by, start if start is not None else q0.start, end if end is not None else q0.end)
+    same = grain == q0.grain  # a slice of the same periods: every indicator stays
+    chosen = [i for i in m.chosen if same or (not (set(i.measures) & NON_ADDITIVE) and grain in i.grains)]
+    keys = ["period", *q.by]
+    frame = m.frame
+    if lo is not None or hi is not None:
+        import pyarrow.compute as pc
+
+        mask = pa.array([True] * frame.num_rows)
+        if lo is not None:
+            mask = pc.and_(mask, pc.greater_equal(frame.column("period"), lo))
+        if hi is not None:
+            mask = pc.and_(mask, pc.less(frame.column("period"), hi))
+        frame = frame.filter(mask)
+    if same:
+        return Measures(frame, q, chosen, dict(m.unavailable), m.backend)
+    names = list(dict.fromkeys(x for i in chosen for x in i.measures))
+    periods = [datetime_to_key(key_to_datetime(int(k), q0.grain), grain) for k in frame.column("period").to_pylist()]
+    frame = frame.set_column(0, "period", pa.array(periods, pa.int64()))
+    aggs = [(n, "max" if n in MAX_MEASURES else "sum") for n in names]
+    out = frame.select([*keys, *names]).group_by(keys).aggregate(aggs)
+    plain = {f"{n}_{a}": n for n, a in aggs}
+    out = out.rename_columns([plain.get(c, c) for c in out.column_names]).select([*keys, *names])
+    return Measures(out, q, chosen, {}, m.backend)
+
+
+def missing_after_rollup(m: Measures, rolled: Measures) -> list[str]:
+    """Indicators of ``m`` (computed or not) that ``rolled`` does not carry."""
+    have = {i.id for i in rolled.chosen}
+    return [i.id for i in [*m.chosen, *[BY_ID[k] for k in m.unavailable]] if i.id not in have]
 
 
 def _ordered(unavailable: dict[str, str]) -> dict[str, str]:
@@ -227,4 +337,5 @@ def _with_grid(frame: pa.Table, q: Query) -> pa.Table:
     return pa.concat_tables([grid, frame.select(keys)]).group_by(keys).aggregate([])
 
 
-__all__ = ["NONE", "KpiResult", "compute", "select_indicators"]
+__all__ = ["NONE", "KpiResult", "Measures", "compute", "evaluate", "measures", "missing_after_rollup",
+           "rollup", "select_indicators"]

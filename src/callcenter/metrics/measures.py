@@ -311,21 +311,27 @@ def _build_contacts(tables: Mapping[str, Expr], q: Query, names: Sequence[str]) 
         c = c.filter(epoch_s(c.offered_local) >= q.start_s)
     if q.end_s is not None:
         c = c.filter(epoch_s(c.offered_local) < q.end_s + int(window_s))
-    answered = c.group_by("contact_id").aggregate(_ans=c.count(where=_answered(c)))
+    # the window over callers and the per-contact answered flag only when a measure uses them
+    # (attempts per caller needs neither: known contacts and distinct callers)
+    need_rep = bool({"repeated", "answered_not_repeated"} & set(names))
+    need_ans = bool({"answered_known", "answered_not_repeated"} & set(names))
     first = c.filter(c.leg == 1)
-    first = first.join(answered, "contact_id")
+    if need_ans:  # every first leg's contact has a row here: the inner join keeps them all
+        answered = c.group_by("contact_id").aggregate(_ans=c.count(where=_answered(c)))
+        first = first.join(answered, "contact_id")
     first = first.mutate(
         _caller=ibis.coalesce(first.customer_id, first.caller_number),
         _utc=first.offered_at.epoch_seconds(),
         _es=epoch_s(first.offered_local),
     )
-    w = ibis.window(group_by=first._caller, order_by=[first._utc, first.contact_id])
-    first = first.mutate(_next=first._utc.lead().over(w))
-    first = first.mutate(
-        _known=first._caller.notnull(),
-        _rep=ibis.coalesce((first._next - first._utc) <= window_s, False) & first._caller.notnull(),
-        _answered=first._ans > 0,
-    )
+    first = first.mutate(_known=first._caller.notnull())
+    if need_rep:
+        w = ibis.window(group_by=first._caller, order_by=[first._utc, first.contact_id])
+        first = first.mutate(_next=first._utc.lead().over(w))
+        first = first.mutate(
+            _rep=ibis.coalesce((first._next - first._utc) <= window_s, False) & first._caller.notnull())
+    if need_ans:
+        first = first.mutate(_answered=first._ans > 0)
     fns: dict[str, MeasureFn] = {
         "known_contacts": lambda t, s: t.count(where=t._known),
         "callers": lambda t, s: t._caller.nunique(where=t._known),

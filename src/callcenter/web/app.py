@@ -38,6 +38,8 @@ NAV_ITEMS = [
     ("qc", "/qc"),
     ("data", "/data"),
 ]
+EXPORT_FORMATS = ("csv (the first table, labelled headers, UTF-8 with BOM), xlsx (every table as a sheet "
+                  "+ notes) or pdf (title, filters, charts, every table, diagnostics, definitions)")
 PAGE_SUMMARIES = {
     "overview": "Every indicator vs target: latest day, previous day, latest week, latest month",
     "intervals": "Offered/answered/abandoned, SL and ASA per interval; hour × weekday heatmap",
@@ -48,24 +50,7 @@ PAGE_SUMMARIES = {
 }
 
 
-def _fmt(v: Any) -> str:
-    """Display a table cell: — for no value, thousands separators, 2 decimals at most."""
-    from datetime import datetime
-
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "✔" if v else ""
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
-    return str(v)
-
-
-TEMPLATES.env.filters["fmt"] = _fmt
+TEMPLATES.env.filters["fmt"] = views.display
 
 
 def filter_params(
@@ -93,13 +78,30 @@ class WebState:
         self.lock = threading.RLock()
         self.cc = CallCenter(db, settings=settings)
         self.upload_dir = db.parent / "uploads"
-        self.generation = 0  # bumped by every load: cached views are dropped
         self.views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._facts: tuple[Any, dict[str, Any]] = ((), {})
+
+    def facts(self, version: tuple[Any, ...]) -> dict[str, Any]:
+        """Filter-independent facts of this data version (see ``views.FactTables``)."""
+        with self.lock:
+            if self._facts[0] != version:
+                self._facts = (version, {})
+            return self._facts[1]
+
+    def version(self) -> tuple[Any, ...]:
+        """The warehouse's data version, read per request (one tiny query on ``loads``).
+
+        Every load — through this server, another facade on the same file, or another
+        process — adds a row to ``loads``, so a view cached under an older version is never
+        served after a load.
+        """
+        with self.lock:
+            return self.cc.data_version()
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any], size: int = 64) -> Any:
-        """A page's view for these filters, computed once per data generation."""
+        """A page's view for these filters, computed once per data version."""
         with self.lock:
-            key = (self.generation, *key)
+            key = (self.version(), *key)
             if key in self.views:
                 self.views.move_to_end(key)
                 return self.views[key]
@@ -194,8 +196,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
             mapping_path = state.upload_dir / _safe_name(mapping.filename)
             mapping_path.write_bytes(await mapping.read())
         with state.facade() as cc:
-            state.generation += 1
-            state.views.clear()
+            state.views.clear()  # the version changes with the load; free the memory now
             report = cc.load(target, format=format, mapping=mapping_path)
             rejected = cc.quarantine(limit=500, source=str(target)).to_pylist()
         start_warm_up()
@@ -205,7 +206,10 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
     def data_page(request: Request) -> HTMLResponse:
         def make() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             with state.facade() as cc:
-                return cc.info(), cc.quarantine(limit=200).to_pylist()
+                facts = state.facts(state.version())
+                if "info" not in facts:  # the whole-warehouse summary: once per data version
+                    facts["info"] = cc.info()
+                return facts["info"], cc.quarantine(limit=200).to_pylist()
 
         info, quarantine = state.cached(("data",), make)
         return page(request, "data.html", {"info": info, "quarantine": quarantine})
@@ -243,7 +247,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
     def build(name: str, f: views.Filters, lang: str, agent: str | None = None) -> views.View:
         def make() -> views.View:
             with state.facade() as cc:
-                tabs = cc.tables()
+                tabs = views.FactTables(cc.tables(), state.facts(state.version()))
                 if agent is not None:
                     return views.agent_day(tabs, state.settings, agent, f, lang)
                 return builders[name](tabs, state.settings, f, lang)
@@ -261,7 +265,16 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
             "ind_name": lambda i: views.ind_name(i, lang),
         })
 
-    def export(v: views.View, fmt: str, name: str) -> Response:
+    def export(v: views.View, fmt: str, name: str, lang: str) -> Response:
+        if fmt == "pdf":
+            from callcenter.web import pdf
+
+            L = labels(lang)
+            # drawn once per cached view (same key as the view, plus the format)
+            body = state.cached(("pdf", v.page, v.title, v.filters, lang), lambda: pdf.to_pdf(
+                v, lang, L, state.settings.definitions(), pdf.filter_names(L), __version__))
+            return Response(body, media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
         if fmt == "csv":
             return Response(views.to_csv(v.tables[0]), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -270,7 +283,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
                 views.to_xlsx(v),
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        raise ConfigError(f"unknown export format {fmt!r}", where="format", hint="use csv or xlsx")
+        raise ConfigError(f"unknown export format {fmt!r}", where="format", hint="use csv, xlsx or pdf")
 
     def add_page(name: str) -> None:
         summary = PAGE_SUMMARIES[name]
@@ -282,15 +295,16 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
             return build(name, f, lang_of(request)).to_dict()
 
         def exp(request: Request, f: views.Filters = Depends(filter_params),  # noqa: B008
-                format: str = Query("csv", description="csv or xlsx")) -> Response:
-            return export(build(name, f, lang_of(request)), format, name)
+                format: str = Query("csv", description=EXPORT_FORMATS)) -> Response:
+            lang = lang_of(request)
+            return export(build(name, f, lang), format, name, lang)
 
         app.add_api_route(f"/{name}", html, methods=["GET"], response_class=HTMLResponse,
                           tags=["pages"], summary=summary, name=f"page_{name}")
         app.add_api_route(f"/api/{name}", api, methods=["GET"], tags=["api"], summary=summary,
                           name=f"api_{name}")
         app.add_api_route(f"/export/{name}", exp, methods=["GET"], tags=["export"],
-                          summary=f"{summary} — first table as CSV, all tables as XLSX",
+                          summary=f"{summary} — first table as CSV, all tables as XLSX, the page as PDF",
                           name=f"export_{name}")
 
     for name in builders:
@@ -321,10 +335,11 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
     def agent_api(request: Request, agent_id: str, f: views.Filters = Depends(filter_params)) -> dict[str, Any]:  # noqa: B008
         return build("agent_day", f, lang_of(request), agent=agent_id).to_dict()
 
-    @app.get("/export/agents/{agent_id}", tags=["export"], summary="One agent's day as CSV/XLSX")
+    @app.get("/export/agents/{agent_id}", tags=["export"], summary="One agent's day as CSV/XLSX/PDF")
     def agent_export(request: Request, agent_id: str, f: views.Filters = Depends(filter_params),  # noqa: B008
-                     format: str = Query("csv", description="csv or xlsx")) -> Response:
-        return export(build("agent_day", f, lang_of(request), agent=agent_id), format, f"agent-{_safe_name(agent_id)}")
+                     format: str = Query("csv", description=EXPORT_FORMATS)) -> Response:
+        lang = lang_of(request)
+        return export(build("agent_day", f, lang, agent=agent_id), format, f"agent-{_safe_name(agent_id)}", lang)
 
     return app
 

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callcenter.errors import ConfigError, DataNotAvailable
-from callcenter.metrics.engine import compute
+from callcenter.metrics.engine import compute, evaluate, measures, missing_after_rollup, rollup
 from callcenter.metrics.qc import pareto, peak_day_coefficients
 from callcenter.metrics.registry import BY_ID, INDICATORS
 from callcenter.metrics.targets import Status, status, target_for
@@ -163,6 +163,23 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def display(v: Any) -> str:
+    """A table cell as shown: — for no value, thousands separators, 2 decimals at most."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "✔" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "—"
+        return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
+
+
 def ind_name(ind_id: str, lang: str) -> str:
     ind = BY_ID[ind_id]
     return ind.name_zh if lang == "zh" else ind.name_en
@@ -223,8 +240,31 @@ def kpi(tabs: Tables, settings: Settings, *, grain: str, start: datetime | None,
     return compute(pruned(tabs, settings, start, end), settings, grain=grain, start=start, end=end, **kw)
 
 
+class FactTables(dict[str, Any]):
+    """The warehouse's tables with ``facts``: values that hold for the whole data version
+    (anchor day, first day, the filter drop-downs), shared by every view and filter until
+    the next load, so a new filter does not pay for them again."""
+
+    def __init__(self, tabs: Tables, facts: dict[str, Any]) -> None:
+        super().__init__(tabs)
+        self.facts = facts
+
+
+def _fact(tabs: Tables, name: str, make: Any) -> Any:
+    facts = getattr(tabs, "facts", None)
+    if facts is None:
+        return make()
+    if name not in facts:
+        facts[name] = make()
+    return facts[name]
+
+
 def anchor_day(tabs: Tables) -> date:
     """The last local date with an offered call ("today" for historical data)."""
+    return _fact(tabs, "anchor", lambda: _anchor_day(tabs))  # type: ignore[no-any-return]
+
+
+def _anchor_day(tabs: Tables) -> date:
     if "calls" not in tabs:
         raise DataNotAvailable("no calls are loaded", needs=["calls"], hint="load an export on the Data page")
     last = tabs["calls"].offered_local.max().to_pyarrow().as_py()
@@ -235,12 +275,20 @@ def anchor_day(tabs: Tables) -> date:
 
 def first_day(tabs: Tables) -> date:
     """The first local date with an offered call."""
+    return _fact(tabs, "first", lambda: _first_day(tabs))  # type: ignore[no-any-return]
+
+
+def _first_day(tabs: Tables) -> date:
     first = tabs["calls"].offered_local.min().to_pyarrow().as_py()
     return first.date() if isinstance(first, datetime) else first
 
 
 def choices(tabs: Tables) -> dict[str, list[str]]:
     """Values offered in the queue / team / agent drop-downs."""
+    return dict(_fact(tabs, "choices", lambda: _choices(tabs)))
+
+
+def _choices(tabs: Tables) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if "calls" in tabs:
         c = tabs["calls"]
@@ -309,10 +357,12 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
         prev_months = (prev_months - timedelta(days=1)).replace(day=1)
     first = first_day(tabs)
     stop = _dt(anchor + timedelta(days=1))
-    day_res = kpi(base, settings, grain="day", start=_dt(max(anchor - timedelta(days=13), first)), end=stop)
-    # the latest week and month: one period each (their scans stay short)
-    week_res = kpi(base, settings, grain="week", start=_dt(week0), end=stop)
-    month_res = kpi(base, settings, grain="month", start=_dt(month0), end=stop)
+    day0 = max(anchor - timedelta(days=13), first)
+    # one pass over the days of [earliest of the 14 days, the week, the month; anchor]: the
+    # latest week and month are those days' measures added up (exact for counts and sums)
+    u0 = _dt(max(min(day0, week0, month0), first))
+    daily = measures(pruned(base, settings, u0, stop), settings, grain="day", start=u0, end=stop)
+    day_res = evaluate(rollup(daily, "day", _dt(day0), stop))
     # indicators with no daily value (monthly cost, turnover, peak-day): trend over 6 months
     coarse = [i.id for i in INDICATORS if "day" not in i.grains]
     hist_res = kpi(base, settings, grain="month", start=_dt(max(prev_months, first.replace(day=1))), end=stop,
@@ -322,7 +372,25 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
         rows = res.rows()
         return {i: [r.get(i) for r in rows] for i in res.indicators} | {"_period": [r["period"] for r in rows]}
 
-    days, weeks, months, hist = series(day_res), series(week_res), series(month_res), series(hist_res)
+    def latest(grain: str, begin: date) -> tuple[dict[str, list[Any]], dict[str, str]]:
+        """The latest week / month: the days rolled up, plus what cannot be added up (distinct
+        counts) computed directly; the coarse indicators come from the 6-month history."""
+        rolled = rollup(daily, grain, _dt(max(begin, first)), stop)
+        out = series(evaluate(rolled))
+        rest = [i for i in missing_after_rollup(daily, rolled) if grain != "month" or i not in coarse]
+        reasons: dict[str, str] = {}
+        if rest:
+            extra = kpi(base, settings, grain=grain, start=_dt(max(begin, first)), end=stop, indicators=rest)
+            out |= {k: v for k, v in series(extra).items() if k != "_period"}
+            reasons = dict(extra.unavailable)
+        if grain == "month":
+            out |= {k: v for k, v in series(hist_res).items() if k != "_period"}
+            reasons |= hist_res.unavailable
+        return out, reasons
+
+    days, hist = series(day_res), series(hist_res)
+    weeks, _ = latest("week", week0)
+    months, month_unavailable = latest("month", month0)
     cols = [Column("indicator", L["indicator"]), Column("unit", L["unit"]),
             Column("latest_day", f"{L['latest_day']} {anchor:%m-%d}", "v"),
             Column("previous_day", f"{L['previous_day']} {anchor - timedelta(days=1):%m-%d}", "v"),
@@ -340,7 +408,7 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     for ind in INDICATORS:
         avail = [s for s in (days, weeks, months) if ind.id in s]
         if not avail:
-            reason = month_res.unavailable.get(ind.id) or day_res.unavailable.get(ind.id, "")
+            reason = month_unavailable.get(ind.id) or day_res.unavailable.get(ind.id, "")
             unavailable[ind_name(ind.id, lang)] = reason
             continue
         row = {"id": ind.id, "indicator": ind_name(ind.id, lang), "unit": ind.unit,
