@@ -33,7 +33,7 @@ def small_centre(**update: object) -> SimConfig:
             QueueConfig(name="a", talk=Dist.lognormal(120, 0.8), acw=Dist.exponential(20),
                         ring=Dist(kind="uniform", low=1.0, high=10.0),
                         hold_prob=0.3, transfer_prob=0.05, transfer_to="b"),
-            QueueConfig(name="b", share=0.5, talk=Dist.exponential(200), max_queue=5),
+            QueueConfig(name="b", share=0.5, talk=Dist.exponential(200), max_queue=3),
         ],
         tiers=[TierConfig(name="normal", share=0.9, priority=1),
                TierConfig(name="vip", share=0.1, priority=0)],
@@ -236,17 +236,42 @@ def test_config_validation_messages(tmp_path) -> None:
 
 
 def test_streamed_batches_equal_the_whole_run(small: dict[str, pa.Table]) -> None:
+    """iter_run hands out a day at a time; its batches joined are run()'s tables, byte for
+    byte, and no call or state is handed out twice or lost across midnight."""
     from callcenter.simulate import iter_run
 
     parts: dict[str, list[pa.Table]] = {}
-    for name, batch in iter_run(small_centre(), days=3, seed=11, agents_per_batch=4):
+    for name, batch in iter_run(small_centre(), days=3, seed=11):
         assert batch.schema.equals(schema.TABLES[name].schema)
         parts.setdefault(name, []).append(batch)
     assert len(parts["calls"]) == 3 and len(parts["agent_states"]) == 3
     for name, whole in small.items():
-        key = list(schema.TABLES[name].key)
-        got = pa.concat_tables(parts[name]).sort_by([(k, "ascending") for k in key])
-        assert got.equals(whole.sort_by([(k, "ascending") for k in key])), name
+        joined = pa.concat_tables(parts[name]).combine_chunks()
+        assert joined.equals(whole), name
+        assert parquet_bytes(joined) == parquet_bytes(whole), name
+    # calls in progress at midnight come with a later day, once
+    ids = pa.concat_tables(parts["calls"])["call_id"]
+    assert pc.count_distinct(ids).as_py() == len(ids)
+
+
+def test_run_is_the_same_cut_into_days_or_not() -> None:
+    """The engines carry their state (queue, agents, pending events, random streams) from one
+    day to the next: legs, answers and activity do not depend on where the run is cut."""
+    from callcenter.simulate import simulate
+    from callcenter.simulate.engine import Legs
+
+    cfg = small_centre(redial={"prob": 0.5}, repeat={"prob": 0.5, "delay": {"kind": "exponential", "mean": 7200}})
+    sim = simulate(cfg, 3, 5)
+    assert len(sim.windows) == 3
+    legs = sim.legs
+    n = np.arange(len(legs))
+    assert (np.concatenate([np.arange(w.offset, w.offset + len(w.legs)) for w in sim.windows]) == n).all()
+    # every answered leg is handed to exactly one window's answers, in the window it was answered
+    got = np.concatenate([w.answers.leg for w in sim.windows])
+    assert sorted(got) == list(np.flatnonzero(~np.isnan(legs.answered)))
+    for w, nxt in zip(sim.windows[:-1], sim.windows[1:], strict=True):
+        assert (w.answers.seized < w.end).all() and (nxt.answers.seized >= w.end).all()
+    assert isinstance(legs, Legs) and (legs.src != 9).sum() > 0.99 * len(legs)
 
 
 def test_day_factors_from_chinese_calendar_and_fallback() -> None:
@@ -289,3 +314,39 @@ def test_simulate_imports_no_database_web_or_cli() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_overflow_moves_waiting_callers_to_another_queue() -> None:
+    """A caller still waiting in queue a after 20 s leaves it (outcome overflowed) and waits on
+    as leg+1 of the same contact in queue b, from the same instant, with the rest of their
+    patience."""
+    cfg = small_centre()
+    cfg.queues[0].overflow_to = "b"
+    cfg.queues[0].overflow_after = 20.0
+    cfg.queues[0].patience = Dist.constant(50.0)
+    cfg.queues[0].transfer_prob = 0.0
+    cfg.queues[1].max_queue = None
+    cfg.queues[1].patience = Dist.constant(1e6)  # the rest (30 s) applies, not this
+    cfg = SimConfig.model_validate(cfg.model_dump())
+    assert not cfg.is_single_fcfs
+    c = run(cfg, days=2, seed=3, tables=("calls",))["calls"].to_pandas()
+    ov = c[c["outcome"] == "overflowed"]
+    assert len(ov) > 20 and (ov["queue"] == "a").all() and ov["agent"].isna().all()
+    assert np.allclose(ov["wait_seconds"], 20.0)
+    nxt = c.set_index(["contact_id", "leg"])
+    follow = nxt.loc[list(zip(ov["contact_id"], ov["leg"] + 1, strict=True))]
+    assert (follow["queue"] == "b").all()
+    assert (follow["queue_entry_at"].to_numpy() == ov["queue_exit_at"].to_numpy()).all()
+    # the rest of the patience: nobody waits more than 50 s in all
+    assert (follow["wait_seconds"].dropna() <= 30.0 + 1e-6).all()
+    assert set(follow.loc[follow["outcome"] == "abandoned", "wait_seconds"].round(6)) <= {30.0}
+    # callers answered in a were seized within 20 s (their wait adds the ringing)
+    a = c[(c["queue"] == "a") & (c["outcome"] == "answered")]
+    assert ((a["wait_seconds"] - a["ring_seconds"].fillna(0)) <= 20.0 + 1e-6).all()
+
+
+def test_overflow_configuration_is_checked() -> None:
+    with pytest.raises(ValueError, match="overflows to unknown queue"):
+        small_centre(queues=[{"name": "a", "overflow_to": "zz"}])
+    with pytest.raises(ValueError, match="cannot overflow to itself"):
+        small_centre(queues=[{"name": "a", "overflow_to": "a"}])

@@ -13,6 +13,7 @@ interval is homogeneous Poisson. ``f_special`` multiplies public holidays, the m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -118,53 +119,84 @@ def expected_counts(cfg: SimConfig, days: int) -> np.ndarray:
     return np.asarray((cfg.arrivals.calls_per_day * f[:, None] * p[None, :]).ravel())
 
 
-def generate(cfg: SimConfig, days: int, streams: Streams) -> Contacts:
-    """Draw the first-attempt contacts of ``days`` days."""
+def blacklist(cfg: SimConfig, streams: Streams) -> np.ndarray:
+    """The blacklisted customers (bool per customer index), drawn once per run."""
+    black = np.zeros(cfg.customers, dtype=bool)
+    if cfg.blacklist.numbers:
+        crng = streams.rng("customers")
+        black[crng.choice(cfg.customers, size=cfg.blacklist.numbers, replace=False)] = True
+    return black
+
+
+def generate_days(cfg: SimConfig, days: int, streams: Streams) -> Iterator[tuple[Contacts, float]]:
+    """The first-attempt contacts one local day at a time, with the end of each day
+    (seconds since t0). The random streams are consumed day by day, so a run of N days is
+    the same whether it is consumed whole or a day at a time."""
     starts, ends, _ = interval_bounds(cfg, days)
-    mean = expected_counts(cfg, days)
+    mean_all = expected_counts(cfg, days)
+    per_day = 24 * 60 // cfg.interval_minutes
     rng = streams.rng("arrivals")
-    if cfg.arrivals.dispersion is not None:
-        k = cfg.arrivals.dispersion
-        mean = mean * rng.gamma(k, 1.0 / k, mean.shape)
-    counts = rng.poisson(mean)
-    total = int(counts.sum())
-    lo = np.repeat(starts, counts)
-    width = np.repeat(ends - starts, counts)
-    t = lo + width * rng.random(total)
-    t.sort(kind="stable")
-
     kinds = streams.rng("call_type")
-    shares = np.array([q.share for q in cfg.queues], float)
-    queue = _categorical(kinds, shares, total)
-    tshares = np.array([x.share for x in cfg.tiers], float)
-    tier = _categorical(streams.rng("tier"), tshares, total)
-
+    trng = streams.rng("tier")
     crng = streams.rng("customers")
+    black = blacklist(cfg, streams)
+    shares = np.array([q.share for q in cfg.queues], float)
+    tshares = np.array([x.share for x in cfg.tiers], float)
     c = cfg.customers
-    black = np.zeros(c, dtype=bool)
     b = cfg.blacklist.numbers
     if b:
-        black[crng.choice(c, size=b, replace=False)] = True
         bw = b * cfg.blacklist.call_weight
         p_black = bw / (bw + (c - b))
         black_ids = np.flatnonzero(black)
         normal_ids = np.flatnonzero(~black)
-        is_black = crng.random(total) < p_black
-        customer = np.where(
-            is_black,
-            black_ids[crng.integers(0, b, total)],
-            normal_ids[crng.integers(0, c - b, total)],
-        )
-    else:
-        customer = crng.integers(0, c, total)
+    t0 = epoch(cfg)
+    horizon = float(ends[-1]) if len(ends) else 0.0
+    for k in range(days):
+        sl = slice(k * per_day, (k + 1) * per_day)
+        mean = mean_all[sl]
+        if cfg.arrivals.dispersion is not None:
+            kd = cfg.arrivals.dispersion
+            mean = mean * rng.gamma(kd, 1.0 / kd, mean.shape)
+        counts = rng.poisson(mean)
+        total = int(counts.sum())
+        lo = np.repeat(starts[sl], counts)
+        width = np.repeat(ends[sl] - starts[sl], counts)
+        t = lo + width * rng.random(total)
+        t.sort(kind="stable")
+        queue = _categorical(kinds, shares, total)
+        tier = _categorical(trng, tshares, total)
+        if b:
+            is_black = crng.random(total) < p_black
+            customer = np.where(
+                is_black,
+                black_ids[crng.integers(0, b, total)],
+                normal_ids[crng.integers(0, c - b, total)],
+            )
+        else:
+            customer = crng.integers(0, c, total)
+        yield Contacts(
+            t0=t0,
+            horizon=horizon,
+            time=t,
+            queue=queue.astype(np.int32),
+            tier=tier.astype(np.int32),
+            customer=customer.astype(np.int64),
+            blacklisted=black,
+        ), float(ends[(k + 1) * per_day - 1])
+
+
+def generate(cfg: SimConfig, days: int, streams: Streams) -> Contacts:
+    """All first-attempt contacts of ``days`` days (the days of :func:`generate_days`, joined)."""
+    parts = [c for c, _ in generate_days(cfg, days, streams)]
+    first = parts[0]
     return Contacts(
-        t0=epoch(cfg),
-        horizon=float(ends[-1]) if len(ends) else 0.0,
-        time=t,
-        queue=queue.astype(np.int32),
-        tier=tier.astype(np.int32),
-        customer=customer.astype(np.int64),
-        blacklisted=black,
+        t0=first.t0,
+        horizon=first.horizon,
+        time=np.concatenate([p.time for p in parts]),
+        queue=np.concatenate([p.queue for p in parts]),
+        tier=np.concatenate([p.tier for p in parts]),
+        customer=np.concatenate([p.customer for p in parts]),
+        blacklisted=first.blacklisted,
     )
 
 

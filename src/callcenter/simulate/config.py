@@ -18,7 +18,9 @@ The model (one simulated *contact* = one caller's call; a contact has one or mor
    an agent.
 5. **Queue** — per queue, a maximum length (``blocked`` when full), customer tiers served by
    priority (VIP first), FCFS within a tier, patience → abandonment, abandoned and blocked
-   callers redial with a probability after a delay.
+   callers redial with a probability after a delay; a caller still waiting after
+   ``overflow_after`` seconds overflows to ``overflow_to`` (a new leg, same contact, the
+   rest of their patience).
 6. **Agents** — groups with skills (queue → priority, 1 = best), shifts with breaks,
    absences and late log-ins; talk (hold included), hold and after-call work from
    distributions; transfers (blind / announced) create a new leg; unresolved calls come back
@@ -114,6 +116,10 @@ class QueueConfig(_M):
     consult: Dist = Field(default_factory=lambda: Dist.exponential(30.0),
                           description="consultation added to an announced transfer's talk")
     resolve_prob: float = Field(1.0, ge=0, le=1, description="resolved at first contact (FCR)")
+    overflow_to: str | None = Field(
+        None, description="queue a caller still waiting after overflow_after seconds moves to"
+    )
+    overflow_after: float = Field(60.0, gt=0, description="wait before overflowing, seconds")
 
 
 class TierConfig(_M):
@@ -236,6 +242,10 @@ class SimConfig(_M):
         for q in self.queues:
             if q.transfer_to is not None and q.transfer_to not in names:
                 raise ValueError(f"queue {q.name!r} transfers to unknown queue {q.transfer_to!r}")
+            if q.overflow_to is not None and q.overflow_to not in names:
+                raise ValueError(f"queue {q.name!r} overflows to unknown queue {q.overflow_to!r}")
+            if q.overflow_to == q.name:
+                raise ValueError(f"queue {q.name!r} cannot overflow to itself")
         for g in self.agents:
             if g.staffing is not None and g.shifts is not None:
                 raise ValueError(f"agent group {g.team!r}: give shifts or staffing, not both")
@@ -276,6 +286,7 @@ class SimConfig(_M):
             and self.blacklist.numbers == 0
             and q.max_queue is None
             and q.transfer_prob == 0
+            and q.overflow_to is None
             and self.redial.prob == 0
             and (self.repeat.prob == 0 or q.resolve_prob == 1)
             and all(g.shifts is None and g.staffing is None for g in self.agents)

@@ -133,12 +133,13 @@ class BlockSampler:
     ``n`` calls of ``next()`` would have returned (same stream, same order).
     """
 
-    __slots__ = ("_buf", "_dist", "_i", "_rng")
+    __slots__ = ("_arr", "_buf", "_dist", "_i", "_rng")
 
     def __init__(self, rng: np.random.Generator, dist: Dist | None) -> None:
         self._rng = rng
         self._dist = dist
-        self._buf: list[float] = []
+        self._arr: np.ndarray = np.zeros(0)  # the current block
+        self._buf: list[float] | None = []  # the same as a list (made when next() needs it)
         self._i = 0
 
     def _block(self, n: int) -> np.ndarray:
@@ -148,18 +149,22 @@ class BlockSampler:
 
     def next(self) -> float:
         i = self._i
-        if i >= len(self._buf):
-            self._buf = self._block(_BLOCK).tolist()
+        buf = self._buf
+        if buf is None:
+            buf = self._buf = self._arr.tolist()
+        if i >= len(buf):
+            self._arr = self._block(_BLOCK)
+            buf = self._buf = self._arr.tolist()
             i = 0
         self._i = i + 1
-        return self._buf[i]
+        return buf[i]
 
     def take(self, n: int) -> np.ndarray:
         out = np.empty(n, dtype=np.float64)
-        rest = len(self._buf) - self._i
+        rest = len(self._arr) - self._i
         k = min(rest, n)
         if k:
-            out[:k] = self._buf[self._i : self._i + k]
+            out[:k] = self._arr[self._i : self._i + k]
             self._i += k
         filled = k
         while filled < n:
@@ -167,6 +172,7 @@ class BlockSampler:
             m = min(_BLOCK, n - filled)
             out[filled : filled + m] = block[:m]
             filled += m
-            self._buf = block.tolist() if m < _BLOCK else []
-            self._i = m if m < _BLOCK else 0
+            self._arr = block
+            self._buf = None
+            self._i = m
         return out

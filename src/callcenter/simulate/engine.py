@@ -1,5 +1,11 @@
 """The general discrete-event engine, and the fast FCFS path that reproduces it.
 
+The run advances one local day at a time (:func:`windows`): the first attempts of a day are
+loaded, every event before the next local midnight is processed, and what is settled — the
+legs from the first one still in progress onwards stay — is handed out as a
+:class:`Window`, so memory holds only the day in hand and the calls still in the centre.
+Consuming the windows of a run one by one or all together gives the same result.
+
 Events live in one binary heap of ``(time, seq, kind, payload)``; ``seq`` makes the order
 of simultaneous events deterministic. First-attempt arrivals come pre-sorted from
 :mod:`~callcenter.simulate.arrivals` and are merged with the heap instead of being pushed.
@@ -22,6 +28,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +52,13 @@ SRC = (
     "blacklist_released",  # 7
     "transferred",  # 8
     "incomplete",  # 9
+    "overflowed",  # 10
 )
-ANS, ABD, IVRA, IVRS, TRUNK, QFULL, BLBUSY, BLREL, XFER, INCOMPLETE = range(10)
-# why a contact was made
-REASONS = ("first", "redial", "repeat", "transfer")
+ANS, ABD, IVRA, IVRS, TRUNK, QFULL, BLBUSY, BLREL, XFER, INCOMPLETE, OVFL = range(11)
+# why a leg was made
+REASONS = ("first", "redial", "repeat", "transfer", "overflow")
 
-_ARRIVE, _IVR, _ABANDON, _CALLEND, _FREE, _BREAKEND = 0, 1, 2, 3, 4, 8
+_ARRIVE, _IVR, _ABANDON, _CALLEND, _FREE, _BREAKEND, _OVERFLOW = 0, 1, 2, 3, 4, 8, 9
 _WAITING, _ANSWERED, _DONE = 1, 2, 3
 
 
@@ -80,19 +88,72 @@ class Legs:
     transfer_kind: np.ndarray  # 0 none, 1 blind, 2 announced
     transfer_target: np.ndarray  # queue index or −1
     resolved: np.ndarray  # bool
-    # agent activity: sessions and breaks as (agent, start, end[, reason])
-    sessions: list[tuple[int, float, float]]
-    breaks: list[tuple[int, float, float, str]]
 
     def __len__(self) -> int:
         return len(self.offered)
 
     def subset(self, rows: np.ndarray) -> Legs:
-        """The legs at ``rows`` (agent sessions and breaks are kept whole)."""
-        cols = {
-            k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()
-        }
-        return Legs(**cols)
+        """The legs at ``rows``."""
+        return Legs(**{k: v[rows] for k, v in self.__dict__.items()})
+
+    @classmethod
+    def concat(cls, parts: list[Legs]) -> Legs:
+        return cls(**{k: np.concatenate([getattr(p, k) for p in parts])
+                      for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Answers:
+    """The legs agents answered in a window: the occupied part of their time (seconds)."""
+
+    agent: np.ndarray  # int64
+    leg: np.ndarray  # global leg index (call_id = leg + 1), ascending
+    seized: np.ndarray
+    ring: np.ndarray  # 0 = no ringing
+    talk: np.ndarray
+    hold: np.ndarray  # NaN = no hold
+    acw: np.ndarray  # 0 = none
+
+    def __len__(self) -> int:
+        return len(self.leg)
+
+    @classmethod
+    def of(cls, legs: Legs, offset: int) -> Answers:
+        """The answered legs among ``legs`` (whose first one is leg number ``offset``)."""
+        ans = ~np.isnan(legs.answered)
+        return cls(legs.agent[ans].astype(np.int64), np.flatnonzero(ans) + offset,
+                   legs.assigned[ans], np.nan_to_num(legs.ring[ans]), legs.talk[ans],
+                   legs.hold[ans], np.nan_to_num(legs.acw[ans]))
+
+    def subset(self, rows: np.ndarray) -> Answers:
+        return Answers(**{k: v[rows] for k, v in self.__dict__.items()})
+
+    @classmethod
+    def concat(cls, parts: list[Answers]) -> Answers:
+        return cls(**{k: np.concatenate([getattr(p, k) for p in parts])
+                      for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Activity:
+    """Agent activity of a window: sessions begun (agent, start), sessions ended (agent,
+    start, end) and breaks (agent, start, end, reason), seconds."""
+
+    begun: list[tuple[int, float]]
+    ended: list[tuple[int, float, float]]
+    breaks: list[tuple[int, float, float, str]]
+
+
+@dataclass
+class Window:
+    """What one stretch of the run settled: legs ``offset ..`` (final values), the answers
+    given and the agent activity seen in the stretch."""
+
+    offset: int
+    legs: Legs
+    answers: Answers
+    activity: Activity
+    end: float  # the stretch covers events before this instant (inf for the last one)
 
 
 class _QueueStreams:
@@ -121,13 +182,57 @@ class _QueueStreams:
             self.consult.append(streams.sampler(f"consult:{n}", q.consult))
 
 
-def run_fcfs(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan) -> Legs:
-    """The fast path for :attr:`SimConfig.is_single_fcfs` configurations.
+Days = Iterator[tuple[Contacts, float]]
 
-    Gives exactly the legs :func:`run_events` gives on the same configuration and seed.
-    """
+
+def windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan, engine: str) -> Iterator[Window]:
+    """The run as a sequence of windows, one per local day (the last one runs until every
+    call has ended). ``engine`` is ``"fcfs"`` (only for :attr:`SimConfig.is_single_fcfs`
+    configurations; identical results) or ``"events"``."""
+    if engine == "fcfs":
+        return _fcfs_windows(cfg, days, streams, plan)
+    return _event_windows(cfg, days, streams, plan)
+
+
+def _fcfs_windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan) -> Iterator[Window]:
+    """The fast path: the FCFS kernel day by day, the agents' next-free heap carried over."""
     q = cfg.queues[0]
     qs = _QueueStreams(cfg, streams)
+    n_agents = len(plan.agents)
+    heap = [(0.0, a) for a in range(n_agents)]
+    offset = 0
+    last_busy = 0.0
+    horizon = 0.0
+    pending: Answers | None = None
+    begun = [(a, 0.0) for a in range(n_agents)]
+    it = iter(days)
+    item = next(it, None)
+    while item is not None:
+        contacts, day_end = item
+        item = next(it, None)
+        horizon = contacts.horizon
+        legs, busy = _fcfs_legs(cfg, q, qs, contacts, heap, n_agents, offset)
+        last_busy = max(last_busy, busy)
+        ans = Answers.of(legs, offset)
+        if pending is not None:
+            ans = Answers.concat([pending, ans])
+        act = Activity(begun, [], [])
+        begun = []
+        if item is None:  # the last window runs to the end
+            last = max(horizon, last_busy)
+            act.ended = [(a, 0.0, last) for a in range(n_agents)]
+            yield Window(offset, legs, ans, act, math.inf)
+        else:
+            now = ans.seized < day_end
+            pending = ans.subset(~now)
+            yield Window(offset, legs, ans.subset(now), act, day_end)
+        offset += len(legs)
+
+
+def _fcfs_legs(
+    cfg: SimConfig, q: Any, qs: _QueueStreams, contacts: Contacts, heap: list[tuple[float, int]],
+    n_agents: int, offset: int,
+) -> tuple[Legs, float]:
     n = len(contacts.time)
     talk = qs.talk[0].take(n)
     ring = qs.ring[0].take(n) if qs.ring[0] is not None else np.zeros(n)
@@ -137,8 +242,7 @@ def run_fcfs(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan) -
     hold_u = qs.hold_u[0].take(n)
     hold_v = qs.hold[0].take(n)
     res_u = qs.res[0].take(n)
-    n_agents = len(plan.agents)
-    start, agent = fcfs_kernel(contacts.time, ring + talk + acw, pat, n_agents)
+    start, agent = fcfs_kernel(contacts.time, ring + talk + acw, pat, n_agents, heap=heap)
     ans = ~np.isnan(start)
     t = contacts.time
     nan = np.full(n, np.nan)
@@ -148,10 +252,8 @@ def run_fcfs(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan) -
     hold = np.where(hold_u < q.hold_prob, np.minimum(hold_v, talk), np.nan)
     ended = np.where(ans, answered + talk, q_exit)
     busy_end = np.where(ans, start + (ring + talk + acw), 0.0)
-    last = max(contacts.horizon, float(busy_end.max()) if n else 0.0)
-    sessions = [(a, 0.0, last) for a in range(n_agents)]
-    return Legs(
-        contact=np.arange(n, dtype=np.int64),
+    legs = Legs(
+        contact=np.arange(offset, offset + n, dtype=np.int64),
         leg=np.ones(n, dtype=np.int16),
         reason=np.zeros(n, dtype=np.int8),
         queue=contacts.queue,
@@ -173,26 +275,26 @@ def run_fcfs(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan) -
         transfer_kind=np.zeros(n, dtype=np.int8),
         transfer_target=np.full(n, -1, dtype=np.int32),
         resolved=np.where(ans, res_u < q.resolve_prob, False),
-        sessions=sessions,
-        breaks=[],
     )
+    return legs, float(busy_end.max()) if n else 0.0
 
 
-def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan) -> Legs:
-    """Simulate the whole centre with the general event engine."""
+def _event_windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan) -> Iterator[Window]:
+    """Simulate the whole centre with the general event engine, a local day at a time."""
     queues = cfg.queues
     nq = len(queues)
-    qs = _QueueStreams(cfg, streams)
+    qs_first = _QueueStreams(cfg, streams)
+    qs = _QueueStreams(cfg, streams, suffix=":later")  # for legs created during the run
     ivr = cfg.ivr
-    ivr_u = streams.uniform("ivr")
-    ivr_t = streams.sampler("ivr_menu", ivr.menu)
+    ivr_u1 = streams.uniform("ivr")
+    ivr_t1 = streams.sampler("ivr_menu", ivr.menu)
+    ivr_u = streams.uniform("ivr_later")
+    ivr_t = streams.sampler("ivr_menu_later", ivr.menu)
     redial_u = streams.uniform("redial")
     redial_t = streams.sampler("redial_delay", cfg.redial.delay)
     repeat_u = streams.uniform("repeat")
     repeat_t = streams.sampler("repeat_delay", cfg.repeat.delay)
-    horizon = contacts.horizon
     trunks = cfg.trunks if cfg.trunks is not None else -1
-    black = contacts.blacklisted
     bl_action = cfg.blacklist.action
     p_redial = cfg.redial.prob
     p_repeat = cfg.repeat.prob
@@ -204,57 +306,62 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
     ann_p = [q.announced_share for q in queues]
     tr_to = [cfg.queue_index(q.transfer_to) if q.transfer_to else i for i, q in enumerate(queues)]
     max_q = [q.max_queue if q.max_queue is not None else -1 for q in queues]
+    ovf_to = [cfg.queue_index(q.overflow_to) if q.overflow_to else -1 for q in queues]
+    ovf_after = [q.overflow_after for q in queues]
 
     prios = sorted({t.priority for t in cfg.tiers})
     tier_level = [prios.index(t.priority) for t in cfg.tiers]
     nlev = len(prios)
 
-    # per-leg columns. Legs 0..n_first-1 are the first attempts of the pre-drawn contacts
-    # (leg i = contact i); later legs (redials, repeats, transfers) are appended.
-    nan = math.nan
-    inf = math.inf
-    n_first = len(contacts.time)
-    times = contacts.time.tolist()
-    L_contact: list[int] = list(range(n_first))
-    L_leg: list[int] = [1] * n_first
-    L_reason: list[int] = [0] * n_first
-    L_queue: list[int] = contacts.queue.tolist()
-    L_tier: list[int] = contacts.tier.tolist()
-    L_cust: list[int] = contacts.customer.tolist()
-    L_off: list[float] = list(times)
-    L_ivrx: list[float] = [nan] * n_first
-    L_qin: list[float] = [nan] * n_first
-    L_qout: list[float] = [nan] * n_first
-    L_ans: list[float] = [nan] * n_first
-    L_agent: list[int] = [-1] * n_first
-    L_talk: list[float] = [nan] * n_first
-    L_ring: list[float] = [0.0] * n_first
-    L_asg: list[float] = [nan] * n_first
-    L_hold: list[float] = [nan] * n_first
-    L_acw: list[float] = [nan] * n_first
-    L_end: list[float] = [nan] * n_first
-    L_src: list[int] = [INCOMPLETE] * n_first
-    L_xk: list[int] = [0] * n_first
-    L_xt: list[int] = [-1] * n_first
-    L_res: list[bool] = [False] * n_first
-    L_pat: list[float] = [inf] * n_first
-    L_state: list[int] = [0] * n_first
-    # IVR of the first attempts, drawn in one block
-    if ivr.enabled:
-        d = ivr_t.take(n_first)
-        u = ivr_u.take(n_first)
-        first_ivr_exit = (contacts.time + d).tolist()
-        first_ivr_src = np.where(u < ss_p, IVRS, np.where(u < ab_p, IVRA, ANS)).tolist()
-    else:
-        first_ivr_exit, first_ivr_src = [], []
-    ivr_u = streams.uniform("ivr_later")
-    ivr_t = streams.sampler("ivr_menu_later", ivr.menu)
-    _prefill_first(cfg, contacts, qs, L_talk, L_acw, L_pat, L_hold, L_res, L_xk, L_xt, tr_to, L_ring)
-    qs = _QueueStreams(cfg, streams, suffix=":later")  # for legs created during the run
+    it = iter(days)
+    item = next(it, None)
+    if item is None:
+        return
+    contacts, boundary = item
+    horizon = contacts.horizon
+    black = contacts.blacklisted
     black_l = black.tolist()
     no_trunks = trunks < 0
     simple_end = no_trunks
     direct_queue = no_trunks and not ivr.enabled and not (black.any() and bl_action != "warn")
+
+    # per-leg columns, indexed by the local leg number (global number = base + local); the
+    # settled prefix is cut off at each window's end
+    nan = math.nan
+    inf = math.inf
+    L_contact: list[int] = []
+    L_leg: list[int] = []
+    L_reason: list[int] = []
+    L_queue: list[int] = []
+    L_tier: list[int] = []
+    L_cust: list[int] = []
+    L_off: list[float] = []
+    L_ivrx: list[float] = []
+    L_qin: list[float] = []
+    L_qout: list[float] = []
+    L_ans: list[float] = []
+    L_agent: list[int] = []
+    L_talk: list[float] = []
+    L_ring: list[float] = []
+    L_asg: list[float] = []
+    L_hold: list[float] = []
+    L_acw: list[float] = []
+    L_end: list[float] = []
+    L_src: list[int] = []
+    L_xk: list[int] = []
+    L_xt: list[int] = []
+    L_res: list[bool] = []
+    L_pat: list[float] = []
+    L_state: list[int] = []
+    columns = (L_contact, L_leg, L_reason, L_queue, L_tier, L_cust, L_off, L_ivrx, L_qin, L_qout,
+               L_ans, L_agent, L_talk, L_ring, L_asg, L_hold, L_acw, L_end, L_src, L_xk, L_xt,
+               L_res, L_pat, L_state)
+    base = 0
+    next_contact = 0
+    ans_log: list[int] = []
+    begun: list[tuple[int, float]] = []
+    sessions: list[tuple[int, float, float]] = []
+    breaks: list[tuple[int, float, float, str]] = []
 
     def new_leg(t: float, contact: int, legno: int, q: int, tier: int, cust: int, reason: int) -> int:
         L_contact.append(contact)
@@ -282,6 +389,41 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         L_pat.append(inf)
         L_state.append(0)
         return len(L_off) - 1
+
+    def load(c: Contacts) -> tuple[list[float], list[float], list[int]]:
+        """Append the first attempts of a day (service draws vectorised); return their
+        times and IVR exits and outcomes."""
+        nonlocal next_contact
+        n = len(c.time)
+        times = c.time.tolist()
+        L_contact.extend(range(next_contact, next_contact + n))
+        next_contact += n
+        L_leg.extend([1] * n)
+        L_reason.extend([0] * n)
+        L_queue.extend(c.queue.tolist())
+        L_tier.extend(c.tier.tolist())
+        L_cust.extend(c.customer.tolist())
+        L_off.extend(times)
+        for col, v in ((L_ivrx, nan), (L_qin, nan), (L_qout, nan), (L_ans, nan), (L_asg, nan),
+                       (L_end, nan)):
+            col.extend([v] * n)
+        L_agent.extend([-1] * n)
+        L_src.extend([INCOMPLETE] * n)
+        L_state.extend([0] * n)
+        talk, acw, pat, hold, res, xk, xt, ring = _prefill_first(cfg, c, qs_first, tr_to)
+        L_talk.extend(talk.tolist())
+        L_ring.extend(ring.tolist())
+        L_acw.extend(acw.tolist())
+        L_pat.extend(pat.tolist())
+        L_hold.extend(hold.tolist())
+        L_res.extend(res.tolist())
+        L_xk.extend(xk.tolist())
+        L_xt.extend(xt.tolist())
+        if ivr.enabled:  # IVR of the first attempts, drawn in one block
+            d = ivr_t1.take(n)
+            u = ivr_u1.take(n)
+            return times, (c.time + d).tolist(), np.where(u < ss_p, IVRS, np.where(u < ab_p, IVRA, ANS)).tolist()
+        return times, [], []
 
     def draw_service(L: int, q: int) -> None:
         """Talk, hold, ACW, patience, resolution and transfer of a leg entering queue q."""
@@ -322,22 +464,17 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
     pend_break: list[tuple[float, str] | None] = [None] * n_agents
     pend_off = [False] * n_agents
     sess_start = [0.0] * n_agents
-    brk_start = [0.0] * n_agents
-    brk_reason = [""] * n_agents
-    sessions: list[tuple[int, float, float]] = []
-    breaks: list[tuple[int, float, float, str]] = []
     free: list[list[tuple[int, float, int, int]]] = [[] for _ in range(nq)]
     waiting: list[list[deque[int]]] = [[deque() for _ in range(nlev)] for _ in range(nq)]
     qlen = [0] * nq
     in_sys = 0
-    next_contact = len(contacts.time)
 
     for t, kind, a, length, reason in plan.events:
         seq += 1
         push(heap, (t, seq, kind, (a, length, reason)))
 
     def schedule_redial(t: float, L: int) -> None:
-        nonlocal seq, next_contact
+        nonlocal seq
         if p_redial > 0 and redial_u.next() < p_redial:
             tt = t + redial_t.next()
             if tt < horizon:
@@ -355,6 +492,7 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         L_ans[L] = ans
         L_qout[L] = ans
         L_agent[L] = a
+        ans_log.append(L)
         talk = L_talk[L]
         if simple_end and not L_xk[L]:
             # no trunks, no transfer: the call's end changes nothing else; settle it now
@@ -418,12 +556,14 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         for prio, q in skills[a]:
             push(free[q], (prio, t, a, tok))
 
-    def queue_enter(L: int, t: float) -> None:
+    def queue_enter(L: int, t: float, patience: float = -1.0) -> None:
         nonlocal seq, in_sys
         q = L_queue[L]
         L_qin[L] = t
-        if n_first <= L:
+        if L_reason[L]:  # first attempts have their draws already
             draw_service(L, q)
+            if patience >= 0:  # an overflowing caller keeps the rest of their patience
+                L_pat[L] = patience
         h = free[q]
         while h:  # the best free agent (lazy deletion of stale entries)
             _, _, a, tok = pop(h)
@@ -445,6 +585,9 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         if pat != inf:
             seq += 1
             push(heap, (t + pat, seq, _ABANDON, L))
+        if ovf_to[q] >= 0 and ovf_after[q] < pat:
+            seq += 1
+            push(heap, (t + ovf_after[q], seq, _OVERFLOW, L))
 
     def admit(L: int, t: float, cust: int) -> bool:
         """Blacklist and trunk checks; True when the contact gets in."""
@@ -463,14 +606,14 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         in_sys += 1
         return True
 
-    def arrive_first(L: int, t: float) -> None:
+    def arrive_first(L: int, j: int, t: float) -> None:
         nonlocal seq, in_sys
         if not admit(L, t, L_cust[L]):
             return
         if ivr.enabled:
-            x = first_ivr_exit[L]
+            x = first_ivr_exit[j]
             L_ivrx[L] = x
-            src = first_ivr_src[L]
+            src = first_ivr_src[j]
             L_src[L] = src
             if src != ANS and no_trunks:  # contained or lost in the IVR: nothing depends on it
                 L_end[L] = x
@@ -507,20 +650,75 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         nonlocal seq
         st[a] = 3
         token[a] += 1
-        brk_start[a] = t
-        brk_reason[a] = reason
+        breaks.append((a, t, t + length, reason))
         seq += 1
         push(heap, (t + length, seq, _BREAKEND, a))
 
+    def flush(end: float, final: bool) -> Window:
+        """Hand out what is settled and cut it off the per-leg lists."""
+        nonlocal base, begun, sessions, breaks
+        state = np.array(L_state, dtype=np.int8)
+        if final:
+            cut = len(state)
+        else:
+            open_ = np.flatnonzero(state != _DONE)
+            cut = int(open_[0]) if len(open_) else len(state)
+        legs = _legs_from_lists(cfg, columns, cut)
+        idx = np.array(ans_log, dtype=np.int64)
+        idx.sort()
+        answers = Answers(
+            agent=np.array(L_agent, dtype=np.int64)[idx] if len(idx) else np.zeros(0, np.int64),
+            leg=base + idx,
+            seized=np.array(L_asg, dtype=np.float64)[idx] if len(idx) else np.zeros(0),
+            ring=np.array(L_ring, dtype=np.float64)[idx] if len(idx) else np.zeros(0),
+            talk=np.array(L_talk, dtype=np.float64)[idx] if len(idx) else np.zeros(0),
+            hold=np.array(L_hold, dtype=np.float64)[idx] if len(idx) else np.zeros(0),
+            acw=np.array(L_acw, dtype=np.float64)[idx] if len(idx) else np.zeros(0),
+        )
+        win = Window(base, legs, answers, Activity(begun, sessions, breaks), end)
+        ans_log.clear()
+        begun, sessions, breaks = [], [], []
+        if cut and not final:
+            for col in columns:
+                del col[:cut]
+            base += cut
+            kept = []
+            for e in heap:
+                k = e[2]
+                if k in (_ABANDON, _CALLEND, _IVR, _OVERFLOW):
+                    if e[3] < cut:  # a stale abandonment or overflow of a settled leg
+                        continue
+                    e = (e[0], e[1], k, e[3] - cut)
+                kept.append(e)
+            heapq.heapify(kept)
+            heap[:] = kept
+            for per_q in waiting:
+                for lev, dq in enumerate(per_q):
+                    per_q[lev] = deque(x - cut for x in dq if x >= cut)
+        return win
+
+    times, first_ivr_exit, first_ivr_src = load(contacts)
+    item = next(it, None)
+    cb = 0  # local number of the day's first attempt
+    n_day = len(times)
     i = 0
     t_last = 0.0
     while True:
-        if i < n_first and (not heap or times[i] < heap[0][0]):
+        if i < n_day and (not heap or times[i] < heap[0][0]):
             if direct_queue:  # no blacklist, trunks or IVR: straight into the queue
-                queue_enter(i, times[i])
+                queue_enter(cb + i, times[i])
             else:
-                arrive_first(i, times[i])
+                arrive_first(cb + i, i, times[i])
             i += 1
+            continue
+        if item is not None and (not heap or heap[0][0] >= boundary):
+            yield flush(boundary, False)
+            contacts, boundary = item
+            item = next(it, None)
+            cb = len(L_off)
+            times, first_ivr_exit, first_ivr_src = load(contacts)
+            n_day = len(times)
+            i = 0
             continue
         if not heap:
             break
@@ -560,6 +758,18 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
                 L_end[L] = t
                 in_sys -= 1
                 schedule_redial(t, L)
+        elif kind == _OVERFLOW:
+            L = x
+            if L_state[L] == _WAITING:  # still waiting: leave for the overflow queue
+                L_state[L] = _DONE
+                q = L_queue[L]
+                qlen[q] -= 1
+                L_src[L] = OVFL
+                L_qout[L] = t
+                L_end[L] = t
+                rest = L_pat[L] - (t - L_qin[L])
+                L2 = new_leg(t, L_contact[L], L_leg[L] + 1, ovf_to[q], L_tier[L], L_cust[L], 4)
+                queue_enter(L2, t, rest)
         elif kind == _IVR:
             L = x
             if L_src[L] == ANS:
@@ -576,7 +786,6 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
         elif kind == _BREAKEND:
             t_last = max(t_last, t)
             a = x
-            breaks.append((a, brk_start[a], t, brk_reason[a]))
             if pend_off[a]:
                 go_off(a, t)
             else:
@@ -587,6 +796,7 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
                 if st[a] == 0:
                     sess_start[a] = t
                     pend_off[a] = False
+                    begun.append((a, t))
                     agent_idle(a, t)
             elif kind == LOGOUT:
                 if st[a] == 1:
@@ -600,40 +810,47 @@ def run_events(cfg: SimConfig, contacts: Contacts, streams: Streams, plan: Plan)
                     pend_break[a] = (length, reason)
     end = max(horizon, t_last)
     for a in range(n_agents):
-        if st[a] in (1, 2):
+        if st[a] in (1, 2, 3):
             sessions.append((a, sess_start[a], end))
-        elif st[a] == 3:
-            breaks.append((a, brk_start[a], end, brk_reason[a]))
-            sessions.append((a, sess_start[a], end))
-    src = np.array(L_src, dtype=np.int8)
-    ans = np.array(L_ans, dtype=np.float64)
+    yield flush(math.inf, True)
+
+
+def _legs_from_lists(cfg: SimConfig, c: tuple[list[Any], ...], cut: int) -> Legs:
+    """The first ``cut`` legs of the engine's per-leg lists as numpy columns."""
+    (L_contact, L_leg, L_reason, L_queue, L_tier, L_cust, L_off, L_ivrx, L_qin, L_qout,
+     L_ans, L_agent, L_talk, L_ring, L_asg, L_hold, L_acw, L_end, L_src, L_xk, L_xt,
+     L_res, _pat, _state) = c
+
+    def f(x: list[Any]) -> np.ndarray:
+        return np.array(x[:cut], dtype=np.float64)
+
+    src = np.array(L_src[:cut], dtype=np.int8)
+    ans = f(L_ans)
     answered = ~np.isnan(ans)
-    acw = np.array(L_acw, dtype=np.float64)
+    queue = np.array(L_queue[:cut], dtype=np.int32)
     return Legs(
-        contact=np.array(L_contact, dtype=np.int64),
-        leg=np.array(L_leg, dtype=np.int16),
-        reason=np.array(L_reason, dtype=np.int8),
-        queue=np.array(L_queue, dtype=np.int32),
-        tier=np.array(L_tier, dtype=np.int32),
-        customer=np.array(L_cust, dtype=np.int64),
-        offered=np.array(L_off, dtype=np.float64),
-        ivr_exit=np.array(L_ivrx, dtype=np.float64),
-        q_entry=np.array(L_qin, dtype=np.float64),
-        q_exit=np.array(L_qout, dtype=np.float64),
+        contact=np.array(L_contact[:cut], dtype=np.int64),
+        leg=np.array(L_leg[:cut], dtype=np.int16),
+        reason=np.array(L_reason[:cut], dtype=np.int8),
+        queue=queue,
+        tier=np.array(L_tier[:cut], dtype=np.int32),
+        customer=np.array(L_cust[:cut], dtype=np.int64),
+        offered=f(L_off),
+        ivr_exit=f(L_ivrx),
+        q_entry=f(L_qin),
+        q_exit=f(L_qout),
         answered=ans,
-        assigned=np.array(L_asg, dtype=np.float64),
-        ring=np.where(answered & _has(cfg, np.array(L_queue, dtype=np.int32), "ring"), np.array(L_ring, dtype=np.float64), np.nan),
-        agent=np.array(L_agent, dtype=np.int32),
-        talk=np.where(answered, np.array(L_talk, dtype=np.float64), np.nan),
-        hold=np.where(answered, np.array(L_hold, dtype=np.float64), np.nan),
-        acw=np.where(answered & _has_acw(cfg, np.array(L_queue, dtype=np.int32)), acw, np.nan),
-        ended=np.array(L_end, dtype=np.float64),
+        assigned=f(L_asg),
+        ring=np.where(answered & _has(cfg, queue, "ring"), f(L_ring), np.nan),
+        agent=np.array(L_agent[:cut], dtype=np.int32),
+        talk=np.where(answered, f(L_talk), np.nan),
+        hold=np.where(answered, f(L_hold), np.nan),
+        acw=np.where(answered & _has_acw(cfg, queue), f(L_acw), np.nan),
+        ended=f(L_end),
         src=src,
-        transfer_kind=np.where(src == XFER, np.array(L_xk, dtype=np.int8), 0).astype(np.int8),
-        transfer_target=np.where(src == XFER, np.array(L_xt, dtype=np.int32), -1).astype(np.int32),
-        resolved=np.array(L_res, dtype=bool) & answered,
-        sessions=sessions,
-        breaks=breaks,
+        transfer_kind=np.where(src == XFER, np.array(L_xk[:cut], dtype=np.int8), 0).astype(np.int8),
+        transfer_target=np.where(src == XFER, np.array(L_xt[:cut], dtype=np.int32), -1).astype(np.int32),
+        resolved=np.array(L_res[:cut], dtype=bool) & answered,
     )
 
 
@@ -647,15 +864,12 @@ def _has(cfg: SimConfig, queue: np.ndarray, field: str) -> np.ndarray:
 
 
 def _prefill_first(
-    cfg: SimConfig, contacts: Contacts, qs: _QueueStreams,
-    talk_l: list[float], acw_l: list[float], pat_l: list[float], hold_l: list[float],
-    res_l: list[bool], xk_l: list[int], xt_l: list[int], tr_to: list[int], ring_l: list[float],
-) -> None:
+    cfg: SimConfig, contacts: Contacts, qs: _QueueStreams, tr_to: list[int]
+) -> tuple[np.ndarray, ...]:
     """Service draws of the first attempts, vectorised: contact i takes value i of its
-    queue's streams (so the fast FCFS path, which takes the same values, agrees exactly)."""
+    queue's streams (so the fast FCFS path, which takes the same values, agrees exactly).
+    Returns talk, acw, patience, hold, resolved, transfer kind, transfer target, ring."""
     n = len(contacts.time)
-    if n == 0:
-        return
     qi = contacts.queue
     talk = np.empty(n)
     acw = np.zeros(n)
@@ -665,35 +879,29 @@ def _prefill_first(
     xk = np.zeros(n, dtype=np.int64)
     xt = np.full(n, -1, dtype=np.int64)
     ring = np.zeros(n)
-    for k, q in enumerate(cfg.queues):
+    for k, q in enumerate(cfg.queues):  # every stream advances by n (batch-invariant)
         m = qi == k
-        if not m.any():
-            continue
         t_k = qs.talk[k].take(n)
         r_s = qs.ring[k]
         if r_s is not None:
             ring[m] = r_s.take(n)[m]
-        if qs.acw[k] is not None:
-            acw[m] = qs.acw[k].take(n)[m]  # type: ignore[union-attr]
-        if qs.pat[k] is not None:
-            pat[m] = qs.pat[k].take(n)[m]  # type: ignore[union-attr]
+        a_s = qs.acw[k]
+        if a_s is not None:
+            acw[m] = a_s.take(n)[m]
+        p_s = qs.pat[k]
+        if p_s is not None:
+            pat[m] = p_s.take(n)[m]
         hu = qs.hold_u[k].take(n)
         hv = qs.hold[k].take(n)
         res[m] = (qs.res[k].take(n) < q.resolve_prob)[m]
         tu = qs.tr_u[k]
         if tu is not None:
-            u1, u2 = tu.take(n), tu.take(n)
+            u = tu.take(2 * n).reshape(n, 2)
+            u1, u2 = u[:, 0], u[:, 1]
             kind = np.where(u1 < q.transfer_prob, np.where(u2 < q.announced_share, 2, 1), 0)
             t_k = t_k + np.where(kind == 2, qs.consult[k].take(n), 0.0)
             xk[m] = kind[m]
             xt[m] = np.where(kind > 0, tr_to[k], -1)[m]
         talk[m] = t_k[m]
         hold[m] = np.where(hu < q.hold_prob, np.minimum(hv, t_k), np.nan)[m]
-    talk_l[:] = talk.tolist()
-    ring_l[:] = ring.tolist()
-    acw_l[:] = acw.tolist()
-    pat_l[:] = pat.tolist()
-    hold_l[:] = hold.tolist()
-    res_l[:] = res.tolist()
-    xk_l[:] = xk.tolist()
-    xt_l[:] = xt.tolist()
+    return talk, acw, pat, hold, res, xk, xt, ring

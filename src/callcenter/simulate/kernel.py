@@ -27,6 +27,7 @@ def fcfs_kernel(
     patience: np.ndarray | None,
     n_agents: int,
     free_at: float = 0.0,
+    heap: list[tuple[float, int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate an M/G/n+G FCFS queue (any arrival, service and patience samples).
 
@@ -36,6 +37,8 @@ def fcfs_kernel(
     service : agent busy time per caller (talk + after-call work), seconds.
     patience : time each caller is willing to wait, seconds; ``None`` = infinite.
     n_agents : number of agents, all logged in from ``free_at`` on.
+    heap : the agents' ``(next free time, agent)`` heap to start from (updated in place, so
+        a run can continue with the next batch of callers); default: all free at ``free_at``.
 
     Returns
     -------
@@ -48,7 +51,8 @@ def fcfs_kernel(
     arr = arrival.tolist()
     svc = service.tolist()
     pat = patience.tolist() if patience is not None else None
-    heap = [(free_at, a) for a in range(n_agents)]  # sorted, hence a heap
+    if heap is None:
+        heap = [(free_at, a) for a in range(n_agents)]  # sorted, hence a heap
     nan = math.nan
     start = [nan] * m
     agent = [-1] * m

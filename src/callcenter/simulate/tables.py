@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from callcenter import schema
 from callcenter.schema import AgentState, Outcome
+from callcenter.simulate.columns import const_str, local_us, prefixed_ints
 from callcenter.simulate.config import SimConfig
 from callcenter.simulate.distributions import Streams
 from callcenter.simulate.engine import (
@@ -29,10 +30,13 @@ from callcenter.simulate.engine import (
     INCOMPLETE,
     IVRA,
     IVRS,
+    OVFL,
     QFULL,
     SRC,
     TRUNK,
     XFER,
+    Activity,
+    Answers,
     Legs,
 )
 from callcenter.simulate.roster import Plan
@@ -51,6 +55,7 @@ _OUTCOME = {
     BLREL: Outcome.BLOCKED,
     XFER: Outcome.TRANSFERRED,
     INCOMPLETE: Outcome.INCOMPLETE,
+    OVFL: Outcome.OVERFLOWED,
 }
 
 
@@ -64,24 +69,34 @@ class _Ctx:
 
     def ts(self, sec: np.ndarray) -> pa.Array:
         """Seconds since the epoch (NaN = null) -> timestamp[us, UTC]."""
+        return self.ts_local(sec)[0]
+
+    def ts_local(self, sec: np.ndarray, local: bool = False) -> tuple[pa.Array, pa.Array | None]:
+        """timestamp[us, UTC] and (when ``local``) the naive local wall clock of the same
+        instants (NaN = null in both)."""
         sec = np.asarray(sec, dtype=np.float64)
         mask = np.isnan(sec)
         us = self.t0_us + np.rint(np.where(mask, 0.0, sec) * 1e6).astype(np.int64)
-        return pa.array(us, type=pa.int64(), mask=mask).cast(schema.UTC_TS)
+        m = mask if mask.any() else None
+        utc = pa.array(us, type=pa.int64(), mask=m).cast(schema.UTC_TS)
+        if not local:
+            return utc, None
+        lus = local_us(us, self.cfg.timezone)
+        if lus is None:
+            return utc, utc_to_local(utc, self.cfg.timezone)
+        return utc, pa.array(lus, type=pa.int64(), mask=m).cast(pa.timestamp("us"))
 
     def local(self, utc: pa.Array) -> pa.Array:
         return utc_to_local(utc, self.cfg.timezone)
 
     def ids(self, tag: str, idx: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
         """``<prefix>-<tag><idx>`` strings (null where not ``valid``)."""
-        mask = None if valid is None else ~valid
-        num = pa.array(np.asarray(idx, dtype=np.int64), type=pa.int64(), mask=mask)
-        return pc.binary_join_element_wise(f"{self.prefix}-{tag}", pc.cast(num, pa.string()), "")
+        return prefixed_ints(f"{self.prefix}-{tag}", idx, valid)
 
 
 def _const(value: str, n: int) -> pa.Array:
     """A string column holding ``value`` n times."""
-    return pc.fill_null(pa.nulls(n, pa.string()), value)
+    return const_str(value, n)
 
 
 def _f64(x: np.ndarray) -> pa.Array:
@@ -90,38 +105,54 @@ def _f64(x: np.ndarray) -> pa.Array:
 
 
 def _take(names: list[str], idx: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """Dictionary lookup ``names[idx]`` as a string array (null where not valid)."""
-    d = pa.array(names, type=pa.string())
+    """Dictionary lookup ``names[idx]`` as a string array (null where not valid or idx < 0)."""
     idx = np.asarray(idx)
+    n = len(idx)
     mask = (idx < 0) if valid is None else (~valid | (idx < 0))
-    return pc.take(d, pa.array(np.where(mask, 0, idx).astype(np.int64), mask=mask))
+    any_null = bool(mask.any())
+    if n and not any_null and len(names) == 1:
+        return const_str(names[0], n)
+    enc = [x.encode() for x in names]
+    width = len(enc[0]) if enc else 0
+    if enc and all(len(x) == width for x in enc) and width * n < 2**31 - 1:
+        # equal lengths (agent ids, most labels): gather rows of a byte matrix
+        fixed = np.array(enc, dtype=f"S{width}") if width else np.zeros(len(enc), dtype="S1")
+        good = np.flatnonzero(~mask) if any_null else None
+        picked = fixed[idx[good] if good is not None else idx]
+        data = picked.view(np.uint8) if width else np.zeros(0, dtype=np.uint8)
+        lengths = np.where(mask, 0, width).astype(np.int32)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        bitmap = pa.py_buffer(np.packbits(~mask, bitorder="little")) if any_null else None
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap,
+                                           int(mask.sum()) if any_null else 0)
+    d = pa.array(names, type=pa.string())
+    return pc.take(d, pa.array(np.where(mask, 0, idx).astype(np.int64), mask=mask if any_null else None))
 
 
 def calls_table(
     ctx: _Ctx, legs: Legs, plan: Plan, survey_score: np.ndarray, blacklisted: np.ndarray,
-    rows: np.ndarray | None = None,
+    offset: int = 0,
 ) -> pa.Table:
-    """One row per leg (only the legs at ``rows`` when given); ``blacklisted`` is the
+    """One row per leg (``legs[0]`` is leg number ``offset``); ``blacklisted`` is the
     per-customer flag (warned calls get a wrap-up code)."""
     cfg = ctx.cfg
-    if rows is not None:
-        legs = legs.subset(rows)
-        survey_score = survey_score[rows]
-        idx = np.asarray(rows, dtype=np.int64)
-    else:
-        idx = np.arange(len(legs), dtype=np.int64)
+    idx = np.arange(offset, offset + len(legs), dtype=np.int64)
     n = len(legs)
-    offered = ctx.ts(legs.offered)
+    offered, offered_local = ctx.ts_local(legs.offered, local=True)
     qnames = [q.name for q in cfg.queues]
     src = legs.src
     outcome_names = [str(_OUTCOME[i].value) for i in range(len(SRC))]
     in_ivr = ~np.isnan(legs.ivr_exit)
     agent_names = [a.id for a in plan.agents]
     agent_teams = [a.team for a in plan.agents]
-    cust = pc.utf8_lpad(pc.cast(pa.array(legs.customer), pa.string()), 8, "0")
     warned = blacklisted[legs.customer] if len(blacklisted) else np.zeros(n, dtype=bool)
     warned = warned & (cfg.blacklist.action == "warn")
-    wrap = pc.if_else(pa.array(warned), "blacklist_warning", pa.scalar(None, pa.string()))
+    wrap = (
+        _take(["blacklist_warning"], np.zeros(n, dtype=np.int64), warned)
+        if warned.any() else pa.nulls(n, pa.string())
+    )
+    qcol = _take(qnames, legs.queue)
     resolved_valid = src == ANS
     cols = {
         "call_id": ctx.ids("", idx + 1),
@@ -130,13 +161,13 @@ def calls_table(
         "channel": _const("voice", n),
         "direction": _const("inbound", n),
         "centre": _const(cfg.centre, n),
-        "queue": _take(qnames, legs.queue),
-        "call_type": _take(qnames, legs.queue),
-        "customer_id": pc.binary_join_element_wise("C", cust, ""),
+        "queue": qcol,
+        "call_type": qcol,
+        "customer_id": prefixed_ints("C", legs.customer, width=8),
         "customer_tier": _take([t.name for t in cfg.tiers], legs.tier),
-        "caller_number": pc.binary_join_element_wise("139", cust, ""),
+        "caller_number": prefixed_ints("139", legs.customer, width=8),
         "offered_at": offered,
-        "offered_local": ctx.local(offered),
+        "offered_local": offered_local,
         "ivr_entry_at": ctx.ts(np.where(in_ivr, legs.offered, np.nan)),
         "ivr_exit_at": ctx.ts(legs.ivr_exit),
         "ivr_seconds": _f64(legs.ivr_exit - legs.offered),
@@ -168,120 +199,145 @@ def calls_table(
     return schema.conform(schema.CALLS, pa.table(cols))
 
 
-def agent_states_table(
-    ctx: _Ctx, legs: Legs, plan: Plan, agents: np.ndarray | None = None
-) -> pa.Table:
-    """Sessions, breaks, talk/hold/acw per answered leg, and ready gaps (only for the agents
-    whose indices are in ``agents`` when given)."""
-    ans = ~np.isnan(legs.answered)
-    keep = None
-    if agents is not None:
-        keep = np.zeros(len(plan.agents), dtype=bool)
-        keep[agents] = True
-        ans &= keep[np.maximum(legs.agent, 0)]
-    a = legs.agent[ans].astype(np.int64)
-    leg_idx = np.flatnonzero(ans)
-    s = legs.answered[ans]
-    seized = legs.assigned[ans]
-    ring = legs.ring[ans]
-    has_ring = ~np.isnan(ring) & (ring > 0)
-    talk = legs.talk[ans]
-    hold = legs.hold[ans]
-    acw = np.nan_to_num(legs.acw[ans])
-    has_hold = ~np.isnan(hold) & (hold > 0)
-    h = np.where(has_hold, hold, 0.0)
-    pre = np.where(has_hold, (talk - h) / 2.0, talk)
-    parts = [
-        # (agent, state, start, end, leg)
-        (a[has_ring], AgentState.RINGING, seized[has_ring], s[has_ring], leg_idx[has_ring]),
-        (a, AgentState.TALKING, s, s + pre, leg_idx),
-        (a[has_hold], AgentState.HOLD, (s + pre)[has_hold], (s + pre + h)[has_hold], leg_idx[has_hold]),
-        (a[has_hold], AgentState.TALKING, (s + pre + h)[has_hold], (s + talk)[has_hold], leg_idx[has_hold]),
-        (a, AgentState.ACW, s + talk, s + talk + acw, leg_idx),
-    ]
-    sess = np.array(sorted(legs.sessions), dtype=np.float64).reshape(-1, 3)
-    brk = legs.breaks
-    if keep is not None:
-        sess = sess[keep[sess[:, 0].astype(np.int64)]]
-        brk = [b for b in brk if keep[b[0]]]
-    b_agent = np.array([x[0] for x in brk], dtype=np.int64)
-    b_start = np.array([x[1] for x in brk], dtype=np.float64)
-    b_end = np.array([x[2] for x in brk], dtype=np.float64)
-    b_reason = [x[3] for x in brk]
+def agent_states_window(
+    ctx: _Ctx, plan: Plan, answers: Answers, act: Activity, carry: np.ndarray
+) -> tuple[pa.Table, np.ndarray]:
+    """``agent_states`` rows known after one window of the run, and the new carry.
 
-    # ready = gaps inside sessions not covered by calls (talk+acw) or breaks
-    s_agent = sess[:, 0].astype(np.int64)
-    ag = np.concatenate([s_agent, a, b_agent, s_agent])
-    st_ = np.concatenate([sess[:, 1], seized, b_start, sess[:, 2]])
-    en_ = np.concatenate([sess[:, 1], s + talk + acw, b_end, sess[:, 2]])
-    kind = np.concatenate(
-        [np.full(len(sess), 1), np.full(len(a) + len(b_agent), 2), np.full(len(sess), 0)]
-    )  # 0 session end, 1 session start, 2 occupied: at equal times end < start < occupied
-    order = np.lexsort((kind, st_, ag))
+    Rows come grouped by state (sort by agent and ``start_at`` for a timeline).
+
+    ``carry[a]`` is the instant (µs since the epoch) from which agent ``a`` has been free
+    inside an open session (the start of a ready period not yet closed), NaN when logged out.
+    A ``ready`` row is emitted when the next occupied period (call, break) or the session
+    end is seen, so the rows of consecutive windows never overlap and their union equals
+    the rows of one window covering the whole run.
+    """
+    t0 = ctx.t0_us
+
+    def us(sec: np.ndarray) -> np.ndarray:
+        return t0 + np.rint(np.asarray(sec, dtype=np.float64) * 1e6).astype(np.int64)
+
+    a = answers.agent
+    s_us = us(answers.seized)
+    has_ring = ~np.isnan(answers.ring) & (answers.ring > 0)
+    talk_start = us(answers.seized + np.where(has_ring, answers.ring, 0.0))
+    talk = answers.talk
+    has_hold = ~np.isnan(answers.hold) & (answers.hold > 0)
+    h = np.where(has_hold, answers.hold, 0.0)
+    s = answers.seized + np.where(has_ring, answers.ring, 0.0)
+    pre = np.where(has_hold, (talk - h) / 2.0, talk)
+    hold_start = us(s + pre)
+    hold_end = us(s + pre + h)
+    talk_end = us(s + talk)
+    acw_end = us(s + talk + np.nan_to_num(answers.acw))
+    leg_i = np.arange(len(a), dtype=np.int64)  # index into the answers
+
+    begun = np.array(act.begun, dtype=np.float64).reshape(-1, 2)
+    ended = np.array(act.ended, dtype=np.float64).reshape(-1, 3)
+    begun_a = begun[:, 0].astype(np.int64)
+    begun_us = us(begun[:, 1])
+    end_a = ended[:, 0].astype(np.int64)
+    sess_s_us = us(ended[:, 1])
+    sess_e_us = us(ended[:, 2])
+    brk = act.breaks
+    b_agent = np.array([x[0] for x in brk], dtype=np.int64)
+    b_start = us(np.array([x[1] for x in brk], dtype=np.float64))
+    b_end = us(np.array([x[2] for x in brk], dtype=np.float64))
+    reason_names = sorted({x[3] for x in brk}) or [""]
+    b_reason = np.array([reason_names.index(x[3]) for x in brk], dtype=np.int64)
+
+    # ready = gaps inside sessions not covered by calls (ring + talk + acw) or breaks
+    open_a = np.flatnonzero(~np.isnan(carry))
+    anchor_en = carry[open_a].astype(np.int64)
+    ag = np.concatenate([open_a, begun_a, a, b_agent, end_a])
+    st_ = np.concatenate([np.zeros(len(open_a), np.int64), begun_us, s_us, b_start, sess_e_us])
+    en_ = np.concatenate([anchor_en, begun_us, acw_end, b_end, sess_e_us])
+    kind = np.concatenate([np.full(len(open_a), 1), np.full(len(begun_a), 1),
+                           np.full(len(a) + len(b_agent), 2), np.full(len(end_a), 0)])
+    lo = int(st_[len(open_a):].min()) - 1 if len(st_) > len(open_a) else 0
+    st_[: len(open_a)] = lo  # anchors first
+    order = _sort_by_agent_time(ag, st_ - lo, kind, 3)
     ag, st_, en_, kind = ag[order], st_[order], en_[order], kind[order]
     same = ag[:-1] == ag[1:]
     gap = same & (kind[:-1] != 0) & (kind[1:] != 1) & (st_[1:] > en_[:-1])
     r_agent = ag[:-1][gap]
     r_start = en_[:-1][gap]
     r_end = st_[1:][gap]
+    new_carry = carry.copy()
+    if len(ag):
+        last = np.r_[~same, True]
+        new_carry[ag[last]] = np.where(kind[last] == 0, np.nan, en_[last].astype(np.float64))
 
     state_names = [str(x) for x in AgentState]
-    reason_names = sorted(set(b_reason))
-    reason_code = {r: i for i, r in enumerate(reason_names)}
-    agents_l: list[np.ndarray] = []
-    states: list[np.ndarray] = []
-    reasons: list[np.ndarray] = []
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    calls: list[np.ndarray] = []
+    code = {x: state_names.index(str(x)) for x in AgentState}
+    parts = [
+        # (agent, state, start µs, end µs, answer index or None, reason or None)
+        (end_a, code[AgentState.LOGGED_IN], sess_s_us, sess_e_us, None, None),
+        (a[has_ring], code[AgentState.RINGING], s_us[has_ring], talk_start[has_ring], leg_i[has_ring], None),
+        (a, code[AgentState.TALKING], talk_start, hold_start, leg_i, None),
+        (a[has_hold], code[AgentState.HOLD], hold_start[has_hold], hold_end[has_hold], leg_i[has_hold], None),
+        (a[has_hold], code[AgentState.TALKING], hold_end[has_hold], talk_end[has_hold], leg_i[has_hold], None),
+        (a, code[AgentState.ACW], talk_end, acw_end, leg_i, None),
+        (b_agent, code[AgentState.NOT_READY], b_start, b_end, None, b_reason),
+        (r_agent, code[AgentState.READY], r_start, r_end, None, None),
+    ]
+    # call ids of the answered legs, built once (in leg order when possible: fast path)
+    id_strings = ctx.ids("", answers.leg + 1)
+    agent_ids = [x.id for x in plan.agents]
+    teams = [x.team for x in plan.agents]
+    tables = []
+    for agent, state, st0, en0, li, reason in parts:
+        keep = en0 >= st0 if state == code[AgentState.LOGGED_IN] else en0 > st0
+        if not keep.all():
+            agent, st0, en0 = agent[keep], st0[keep], en0[keep]
+            li = li[keep] if li is not None else None
+            reason = reason[keep] if reason is not None else None
+        k = len(agent)
+        if k == 0:
+            continue
+        start_ts = pa.array(st0, type=pa.int64()).cast(schema.UTC_TS)
+        lus = local_us(st0, ctx.cfg.timezone)
+        if li is None:
+            call_ids = pa.nulls(k, pa.string())
+        elif k == len(id_strings):
+            call_ids = id_strings
+        else:
+            call_ids = pc.take(id_strings, pa.array(li, type=pa.int64()))
+        tables.append(pa.table({
+            "agent": _take(agent_ids, agent),
+            "team": _take(teams, agent),
+            "state": const_str(state_names[state], k),
+            "reason": _take(reason_names, reason) if reason is not None else pa.nulls(k, pa.string()),
+            "start_at": start_ts,
+            "start_local": (ctx.local(start_ts) if lus is None
+                            else pa.array(lus, type=pa.int64()).cast(pa.timestamp("us"))),
+            "end_at": pa.array(en0, type=pa.int64()).cast(schema.UTC_TS),
+            "seconds": pa.array((en0 - st0) / 1e6, type=pa.float64()),
+            "call_id": call_ids,
+            "source_file": _const(ctx.source, k),
+        }))
+    if not tables:
+        return schema.empty(schema.AGENT_STATES), new_carry
+    return pa.concat_tables([schema.conform(schema.AGENT_STATES, t) for t in tables]), new_carry
 
-    def add(agent: np.ndarray, state: str, start: np.ndarray, end: np.ndarray,
-            call: np.ndarray | None, reason: np.ndarray | None = None) -> None:
-        keep = end >= start if state == AgentState.LOGGED_IN else end > start
-        k = int(keep.sum())
-        agents_l.append(agent[keep])
-        states.append(np.full(k, state_names.index(str(state)), dtype=np.int8))
-        starts.append(start[keep])
-        ends.append(end[keep])
-        calls.append(call[keep] if call is not None else np.full(k, -1, dtype=np.int64))
-        reasons.append(reason[keep] if reason is not None else np.full(k, -1, dtype=np.int64))
 
-    add(s_agent, AgentState.LOGGED_IN, sess[:, 1], sess[:, 2], None)
-    for agent, state, st0, en0, li in parts:
-        add(agent, state, st0, en0, li)
-    add(b_agent, AgentState.NOT_READY, b_start, b_end, None,
-        np.array([reason_code[r] for r in b_reason], dtype=np.int64))
-    add(r_agent, AgentState.READY, r_start, r_end, None)
-
-    agent_all = np.concatenate(agents_l)
-    start_all = np.concatenate(starts)
-    end_all = np.concatenate(ends)
-    call_all = np.concatenate(calls).astype(np.int64)
-    state_all = np.concatenate(states)
-    reason_all = np.concatenate(reasons)
-    order = np.lexsort((start_all, agent_all))  # stable: by agent, then start
-    agent_all, start_all, end_all = agent_all[order], start_all[order], end_all[order]
-    call_all, state_all, reason_all = call_all[order], state_all[order], reason_all[order]
-    start_ts = ctx.ts(start_all)
-    cols = {
-        "agent": _take([x.id for x in plan.agents], agent_all),
-        "team": _take([x.team for x in plan.agents], agent_all),
-        "state": _take(state_names, state_all.astype(np.int64)),
-        "reason": _take(reason_names or [""], reason_all),
-        "start_at": start_ts,
-        "start_local": ctx.local(start_ts),
-        "end_at": ctx.ts(end_all),
-        "seconds": _f64(end_all - start_all),
-        "call_id": ctx.ids("", call_all + 1, valid=call_all >= 0),
-        "source_file": _const(ctx.source, len(agent_all)),
-    }
-    return schema.conform(schema.AGENT_STATES, pa.table(cols))
+def _sort_by_agent_time(agent: np.ndarray, rel_us: np.ndarray, rank: np.ndarray, n_rank: int) -> np.ndarray:
+    """Row order by (agent, time, rank): one int64 argsort when the key fits, else lexsort."""
+    if not len(agent):
+        return np.zeros(0, dtype=np.int64)
+    span = (int(rel_us.max()) + 1) * n_rank
+    if span * (int(agent.max()) + 1) < 2**62:
+        key = (agent * span + rel_us * n_rank + rank).astype(np.int64)
+        return np.argsort(key)
+    return np.lexsort((rank, rel_us, agent))
 
 
 def surveys_and_qa(
-    ctx: _Ctx, legs: Legs, plan: Plan, streams: Streams
+    ctx: _Ctx, legs: Legs, plan: Plan, streams: Streams, offset: int = 0
 ) -> tuple[np.ndarray, pa.Table, pa.Table]:
-    """Post-call surveys (answered final legs) and QA evaluations (sampled answered legs)."""
+    """Post-call surveys (answered final legs) and QA evaluations (sampled answered legs) of
+    ``legs`` (``legs[0]`` is leg number ``offset``). Each random quantity has its own stream,
+    one number per leg, so handing the legs over in other batches gives the same result."""
     cfg = ctx.cfg
     n = len(legs)
     score = np.full(n, np.nan)
@@ -296,25 +352,26 @@ def surveys_and_qa(
     pu = np.asarray(sv.unresolved_weights, float)
     cr = np.cumsum(pr / pr.sum())
     cu = np.cumsum(pu / pu.sum())
-    v = rng.random(n)
+    v = streams.rng("survey_score").random(n)
     pick = np.where(
         legs.resolved, np.searchsorted(cr, v, side="right"), np.searchsorted(cu, v, side="right")
     )
     score[surveyed] = pts[np.minimum(pick, k - 1)][surveyed]
     si = np.flatnonzero(surveyed)
+    gi = si + offset  # global leg numbers
     s_at = ctx.ts(legs.ended[si] + 20.0)
     surveys = schema.conform(
         schema.SURVEYS,
         pa.table(
             {
-                "survey_id": ctx.ids("s", si + 1),
-                "call_id": ctx.ids("", si + 1),
+                "survey_id": ctx.ids("s", gi + 1),
+                "call_id": ctx.ids("", gi + 1),
                 "answered_at": s_at,
                 "score": pa.array(score[si], type=pa.float64()),
                 "scale_max": pa.array(np.full(len(si), sv.scale_max), type=pa.float64()),
                 "satisfied": pa.array(score[si] >= 0.8 * sv.scale_max, type=pa.bool_()),
                 "source_file": pa.array([ctx.source] * len(si), type=pa.string()),
-                "source_line": pa.array(si + 1, type=pa.int64()),
+                "source_line": pa.array(gi + 1, type=pa.int64()),
             }
         ),
     )
@@ -323,23 +380,24 @@ def surveys_and_qa(
     reached = ~np.isnan(legs.answered)
     sampled = reached & (qrng.random(n) < qa.sample_rate)
     qi = np.flatnonzero(sampled)
-    delay = qrng.uniform(3600.0, 72 * 3600.0, n)[qi]
-    qs = np.clip(qrng.normal(qa.mean, qa.sd, n)[qi], 0.0, qa.max_score).round(1)
+    delay = streams.rng("qa_delay").uniform(3600.0, 72 * 3600.0, n)[qi]
+    qs = np.clip(streams.rng("qa_score").normal(qa.mean, qa.sd, n)[qi], 0.0, qa.max_score).round(1)
+    gq = qi + offset
     evaluators = np.array([f"QA{j:02d}" for j in range(1, 4)], dtype=object)
     qa_t = schema.conform(
         schema.QA_SCORES,
         pa.table(
             {
-                "evaluation_id": ctx.ids("q", qi + 1),
+                "evaluation_id": ctx.ids("q", gq + 1),
                 "agent": _take([x.id for x in plan.agents], legs.agent[qi]),
-                "call_id": ctx.ids("", qi + 1),
+                "call_id": ctx.ids("", gq + 1),
                 "evaluated_at": ctx.ts(legs.ended[qi] + delay),
-                "evaluator": pa.array(evaluators[qi % 3], type=pa.string()),
+                "evaluator": pa.array(evaluators[gq % 3], type=pa.string()),
                 "form": pa.array(["standard"] * len(qi), type=pa.string()),
                 "score": pa.array(qs, type=pa.float64()),
                 "max_score": pa.array(np.full(len(qi), qa.max_score), type=pa.float64()),
                 "source_file": pa.array([ctx.source] * len(qi), type=pa.string()),
-                "source_line": pa.array(qi + 1, type=pa.int64()),
+                "source_line": pa.array(gq + 1, type=pa.int64()),
             }
         ),
     )
@@ -432,7 +490,34 @@ def roster_tables(ctx: _Ctx, plan: Plan, days: int, streams: Streams) -> dict[st
             "timeclock": timeclock}
 
 
-def costs_table(ctx: _Ctx, legs: Legs, days: int) -> pa.Table:
+class CostTotals:
+    """Logged-in time and line time per calendar month, summed window by window in integer
+    microseconds (exact, so the totals do not depend on how the run was cut)."""
+
+    def __init__(self, cfg: SimConfig, days: int) -> None:
+        self.day0 = np.datetime64(cfg.start, "D")
+        self.days = days
+        self.logged_us: dict[np.datetime64, int] = {}
+        self.line_us: dict[np.datetime64, int] = {}
+
+    def _month(self, sec: np.ndarray) -> np.ndarray:
+        d = np.clip(np.floor(sec / 86_400).astype(np.int64), 0, self.days - 1)
+        return (self.day0 + d).astype("datetime64[M]")
+
+    @staticmethod
+    def _add(acc: dict[np.datetime64, int], month: np.ndarray, us: np.ndarray) -> None:
+        for m in np.unique(month):
+            acc[m] = acc.get(m, 0) + int(us[month == m].sum())
+
+    def add(self, legs: Legs, act: Activity) -> None:
+        sess = np.array(act.ended, dtype=np.float64).reshape(-1, 3)
+        logged = np.rint((sess[:, 2] - sess[:, 1]) * 1e6).astype(np.int64)
+        self._add(self.logged_us, self._month(sess[:, 1]), logged)
+        line = np.rint(np.nan_to_num(legs.ended - legs.offered) * 1e6).astype(np.int64)
+        self._add(self.line_us, self._month(legs.offered), line)
+
+
+def costs_table(ctx: _Ctx, totals: CostTotals, days: int) -> pa.Table:
     """Simulated monthly costs: staff (logged-in hours × rate), telecom (line minutes × rate),
     facilities and IT (monthly amounts, pro rata for a partial month)."""
     cfg = ctx.cfg
@@ -442,17 +527,13 @@ def costs_table(ctx: _Ctx, legs: Legs, days: int) -> pa.Table:
     day0 = np.datetime64(cfg.start, "D")
     all_days = day0 + np.arange(days)
     months = all_days.astype("datetime64[M]")
-    sess = np.array(sorted(legs.sessions), dtype=np.float64).reshape(-1, 3)
-    s_day = day0 + np.minimum((sess[:, 1] // 86_400).astype(np.int64), days - 1)
-    line = np.nan_to_num(legs.ended - legs.offered)
-    l_day = day0 + np.clip((legs.offered // 86_400).astype(np.int64), 0, days - 1)
     rows: dict[str, list[object]] = {k: [] for k in
                                      ("period_start", "period_end", "centre", "category", "amount", "currency")}
     for m in np.unique(months):
         in_m = all_days[months == m]
         share = len(in_m) / ((m + 1).astype("datetime64[D]") - m.astype("datetime64[D]")).astype(int)
-        hours = float((sess[:, 2] - sess[:, 1])[s_day.astype("datetime64[M]") == m].sum()) / 3600
-        minutes = float(line[l_day.astype("datetime64[M]") == m].sum()) / 60
+        hours = totals.logged_us.get(m, 0) / 3.6e9
+        minutes = totals.line_us.get(m, 0) / 6e7
         amounts = {
             "staff": hours * c.staff_per_logged_in_hour,
             "telecom": minutes * c.telecom_per_minute,
