@@ -7,19 +7,24 @@ what it returns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from callcenter import ingest
+from callcenter.errors import ConfigError
 from callcenter.ingest.base import file_digest
 from callcenter.ingest.tabular import plan_tabular
 from callcenter.settings import Settings, load_settings
 from callcenter.warehouse import LoadReport, Warehouse
+
+if TYPE_CHECKING:
+    from callcenter.simulate.config import SimConfig
 
 TABULAR_FORMATS = ("csv", "tsv", "xlsx", "parquet")
 
@@ -72,8 +77,9 @@ class CallCenter:
         if mapping is not None and fmt in TABULAR_FORMATS:
             if on_phase:
                 on_phase(f"loading {p.name}")
-            with plan_tabular(p, self.settings, Path(mapping),
-                              format=None if format == "auto" else fmt) as plan:
+            with plan_tabular(
+                p, self.settings, Path(mapping), format=None if format == "auto" else fmt
+            ) as plan:
                 return self.warehouse.load(plan)
         if on_phase:
             on_phase(f"reading {p.name}")
@@ -154,7 +160,9 @@ class CallCenter:
         Read from the ``loads`` log, which every load writes in its transaction, so it sees
         loads made through another facade or process on the same warehouse file.
         """
-        n, last = self.warehouse.con.execute("SELECT count(*), max(loaded_at) FROM loads").fetchall()[0]
+        n, last = self.warehouse.con.execute(
+            "SELECT count(*), max(loaded_at) FROM loads"
+        ).fetchall()[0]
         return int(n), str(last)
 
     def quarantine(
@@ -180,3 +188,94 @@ class CallCenter:
     def tables(self) -> dict[str, Any]:
         """The canonical tables holding rows, as Ibis tables (what ``metrics.compute`` takes)."""
         return self.warehouse.ibis_tables()
+
+
+# -- simulation ------------------------------------------------------------------------
+@dataclass
+class SimulationRun:
+    """What :func:`simulate` did: the run's summary, where its tables went, the load counts."""
+
+    name: str
+    days: int
+    seed: int
+    engine: str
+    output: Path
+    summary: dict[str, float]
+    tables_written: int
+    warehouse: str | None = None
+    loads: int = 0
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"inserted": 0, "updated": 0, "unchanged": 0, "quarantined": 0}
+    )
+
+
+def simulate(
+    config: SimConfig,
+    days: int,
+    seed: int,
+    *,
+    engine: str = "auto",
+    output: Path,
+    db: str | Path | None = None,
+    load: bool = True,
+    on_day: Callable[[int], None] | None = None,
+) -> SimulationRun:
+    """Simulate ``days`` local days, writing ``<output>/<table>.parquet`` and, with ``load``,
+    loading each completed day into the warehouse as its own atomic load (then one last load
+    for the roster-level tables), so memory does not grow with the number of days. The
+    result is identical to a one-shot :func:`callcenter.simulate.run`."""
+    import pyarrow.parquet as pq
+
+    from callcenter.simulate import iter_run
+    from callcenter.simulate.run import _PER_WINDOW, _engine
+    from callcenter.simulate.summary import RunningSummary
+
+    try:
+        eng = _engine(config, engine)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise ConfigError(str(e), hint="use --engine auto or events") from e
+    output.mkdir(parents=True, exist_ok=True)
+    writers: dict[str, pq.ParquetWriter] = {}
+    summary = RunningSummary()
+    cc = CallCenter(db, settings=Settings(timezone=config.timezone)) if load else None
+    run_ = SimulationRun(config.name, days, seed, eng, output, {}, 0)
+    batch: dict[str, list[pa.Table]] = {}
+
+    def store(tag: str) -> None:
+        if cc is not None and batch:
+            tables = {k: pa.concat_tables(v) for k, v in batch.items()}
+            rep = cc.store_tables(
+                f"simulated:{config.name}:seed={seed}:days={days}:{tag}", tables, "simulation"
+            )
+            run_.loads += 1
+            for k in run_.counts:
+                run_.counts[k] += getattr(rep, k)
+        batch.clear()
+
+    try:
+        day = 0
+        for name, t in iter_run(config, days, seed, engine=engine):  # type: ignore[arg-type]
+            per_day = name in _PER_WINDOW
+            if (name == "calls" and batch) or (not per_day and day and "calls" in batch):
+                store(f"day={day}")  # the previous day is complete: load it
+            if name == "calls":
+                day += 1
+                if on_day:
+                    on_day(day)
+            summary.add(name, t)
+            w = writers.get(name)
+            if w is None:
+                w = writers[name] = pq.ParquetWriter(output / f"{name}.parquet", t.schema)
+            w.write_table(t)
+            batch.setdefault(name, []).append(t)
+        store("roster")
+        if cc is not None:
+            run_.warehouse = str(cc.warehouse.path)
+    finally:
+        for w in writers.values():
+            w.close()
+        if cc is not None:
+            cc.close()
+    run_.summary = summary.result()
+    run_.tables_written = len(writers)
+    return run_
