@@ -49,9 +49,10 @@ if TYPE_CHECKING:
     import ibis
 
 DEFAULT_DB = "callcenter.duckdb"
-#: DuckDB's memory limit while a tabular export is staged and stored (beyond it the stage
-#: spills to ``<db>.tmp``), so that a load's memory does not grow with the file;
-#: ``$CALLCENTER_LOAD_MEMORY`` overrides it (a DuckDB size such as ``4GB``)
+#: DuckDB's memory limit during every load (beyond it the stage and the upsert spill to
+#: ``<db>.tmp`` and cached pages of the stored tables are evicted), so that a load's memory
+#: does not grow with the file or with the warehouse; ``$CALLCENTER_LOAD_MEMORY`` overrides
+#: it (a DuckDB size such as ``4GB`` or ``256MB``)
 LOAD_MEMORY_LIMIT = "1GB"
 
 _DUCK_TYPES: dict[pa.DataType, str] = {
@@ -261,7 +262,7 @@ class Warehouse:
             warts=dict(result.warts),
             notes=list(result.notes),
         )
-        with self._transaction():
+        with self._load_memory(), self._transaction():
             self._insert_rejects(load_id, result.rejects)
             for name, table in result.tables.items():
                 report.tables[name] = self._upsert(load_id, schema.TABLES[name], table)
@@ -272,12 +273,18 @@ class Warehouse:
         """Stage the export in this connection (every rule of the reader runs there), then
         quarantine its rejects and upsert its good rows, all in one transaction."""
         load_id = uuid.uuid4().hex[:16]
-        con = self.con
         table = schema.TABLES[plan.table]
+        with self._load_memory():
+            return self._stage_and_store(plan, load_id, table, sha256)
+
+    @contextmanager
+    def _load_memory(self) -> Iterator[None]:
+        """DuckDB's memory limit set to the load limit for the duration of one load."""
+        con = self.con
         limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         con.execute("SET memory_limit = ?", [os.environ.get("CALLCENTER_LOAD_MEMORY", LOAD_MEMORY_LIMIT)])
         try:
-            return self._stage_and_store(plan, load_id, table, sha256)
+            yield
         finally:
             con.execute("SET memory_limit = ?", [limit])
 
