@@ -227,11 +227,11 @@ def simulate(
     import pyarrow.parquet as pq
 
     from callcenter.simulate import iter_run
-    from callcenter.simulate.run import _PER_WINDOW, _engine
+    from callcenter.simulate.run import PER_WINDOW_TABLES, choose_engine
     from callcenter.simulate.summary import RunningSummary
 
     try:
-        eng = _engine(config, engine)  # type: ignore[arg-type]
+        eng = choose_engine(config, engine)  # type: ignore[arg-type]
     except ValueError as e:
         raise ConfigError(str(e), hint="use --engine auto or events") from e
     output.mkdir(parents=True, exist_ok=True)
@@ -255,7 +255,7 @@ def simulate(
     try:
         day = 0
         for name, t in iter_run(config, days, seed, engine=engine):  # type: ignore[arg-type]
-            per_day = name in _PER_WINDOW
+            per_day = name in PER_WINDOW_TABLES
             if (name == "calls" and batch) or (not per_day and day and "calls" in batch):
                 store(f"day={day}")  # the previous day is complete: load it
             if name == "calls":

@@ -40,10 +40,12 @@ TABLES = (
     "calls", "agent_states", "surveys", "qa_scores", "agents", "headcount_events", "schedule",
     "timeclock", "costs",
 )
-_PER_WINDOW = ("calls", "agent_states", "surveys", "qa_scores")
+PER_WINDOW_TABLES = ("calls", "agent_states", "surveys", "qa_scores")
+"""Tables ``iter_run`` yields once per local day (the others come once, at the end)."""
 
 
-def _engine(config: SimConfig, engine: Engine) -> str:
+def choose_engine(config: SimConfig, engine: Engine) -> str:
+    """The engine that runs ``config``: 'fcfs' (fast path) or 'events'; ValueError if impossible."""
     if engine not in ("auto", "events", "fcfs"):
         raise ValueError(f"unknown engine {engine!r}: use auto, events or fcfs")
     if engine == "fcfs" and not config.is_single_fcfs:
@@ -75,7 +77,7 @@ def _start(config: SimConfig, days: int, seed: int, engine: Engine) -> tuple[
 ]:
     if days < 1:
         raise ValueError("days must be ≥ 1")
-    eng = _engine(config, engine)
+    eng = choose_engine(config, engine)
     streams = Streams(seed)
     plan = make_plan(config, days, streams)
     return eng, streams, plan, arrivals.generate_days(config, days, streams)
