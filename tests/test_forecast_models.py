@@ -150,6 +150,40 @@ def test_israeli_eve_is_measured_against_friday() -> None:
     assert np.nansum(plain[0]) == pytest.approx(np.nansum(plain[1]) * expect, rel=1e-6)
 
 
+def test_rest_weekdays_keep_their_own_recent_shape() -> None:
+    """Israel's Friday (morning hours) and Saturday (after nightfall) are not pooled, and
+    their shape follows the recent weeks (opening hours move with sunset and DST)."""
+    first = date(1998, 11, 1)  # a Sunday; 26 weeks up to 1 May 1999
+    n = 7 * 26
+    wd = np.array([(first + timedelta(days=i)).weekday() for i in range(n)])
+    work = np.array([0.0, 0.2, 0.4, 0.3, 0.1, 0.0])
+    fri = np.array([0.0, 0.5, 0.5, 0.0, 0.0, 0.0])
+    sat_old = np.array([0.0, 0.0, 0.0, 0.0, 0.2, 0.8])
+    sat_new = np.array([0.0, 0.0, 0.0, 0.0, 0.6, 0.4])  # the last 3 Saturdays open earlier
+    vals = np.tile(100.0 * work, (n, 1))
+    vals[wd == 4] = 40.0 * fri
+    sats = np.nonzero(wd == 5)[0]
+    vals[sats] = 20.0 * sat_old
+    vals[sats[-3:]] = 20.0 * sat_new
+    g = SlotGrid(first, 240, vals)
+    cal = Calendar("IL", bridges=False)
+    m = DayProfileModel(month_effects=False).fit(g, cal)
+    regular = [i for i in sats if cal.info(g.dates[i]).kind is DayKind.NORMAL]
+    age = (n - 1 - np.array(regular)) / 7.0
+    w = 0.5 ** (age / m.rest_profile_half_life_weeks)
+    shares = vals[regular] / vals[regular].sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(m.profile[5], (w[:, None] * shares).sum(axis=0) / w.sum(), rtol=1e-9)
+    assert m.profile[5][:4].sum() == 0.0  # no Friday-morning share leaks into Saturday
+    np.testing.assert_allclose(m.profile[4], fri, atol=1e-12)
+    slow = DayProfileModel(month_effects=False, rest_profile_half_life_weeks=8.0).fit(g, cal)
+    assert abs(m.profile[5][4] - 0.6) < abs(slow.profile[5][4] - 0.6)
+    assert m.rest_distinct
+    # a weekend whose days share one shape (Chinese calendar: Saturday and Sunday) is pooled
+    same = DayProfileModel(month_effects=False).fit(exact(26), Calendar("CN"))
+    assert not same.rest_distinct
+    np.testing.assert_allclose(same.profile[5], same.profile[6], atol=1e-12)
+
+
 def test_user_factor_multiplies_the_forecast() -> None:
     g = exact(8)
     d = g.end_day + timedelta(days=1)

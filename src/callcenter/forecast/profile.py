@@ -31,11 +31,16 @@ For a target day d with weekday w and calendar kind k (see :mod:`callcenter.cale
 * u(d) — a user-declared factor (campaign) when the special-days file gives one.
 * p(k, w, s) — intraday profile: total- and recency-weighted mean share of slot s over
   the last ``profile_weeks`` regular days of weekday w (weight 0.5^(age/h), h =
-  ``profile_half_life_weeks``: the shape drifts slowly, e.g. with sunset on Friday and
-  Saturday in Israel), shrunk toward the pooled profile of all working (or all rest)
-  weekdays with weight ``profile_shrink`` days: p = (n·p_w + λ·p_pool)/(n + λ), n the
-  sum of the recency weights. Special days use their own observed shares shrunk
-  toward the rest-day (holiday) or weekday (others) profile.
+  ``profile_half_life_weeks``: the shape drifts slowly). A working weekday's profile is
+  shrunk toward the pooled profile of all working weekdays with weight
+  ``profile_shrink`` days: p = (n·p_w + λ·p_pool)/(n + λ), n the sum of the recency
+  weights; a rest weekday's toward the pooled rest-day profile, when the rest weekdays
+  share a shape (their whole-window profiles differ by at most ``rest_shape_tolerance``
+  in L1, e.g. a Chinese weekend). When they do not — Israel's Friday (bank hours in the
+  morning) and Saturday (open after nightfall: hours that move with sunset and daylight
+  saving time) — each keeps its own shape, unpooled, with the shorter half-life
+  ``rest_profile_half_life_weeks``. Special days use their own observed shares shrunk toward the
+  rest-day (holiday) or weekday (others) profile.
 
 Reference for the structure: the "daily volume × intraday profile" approach of
 Brown et al. (2005), JASA 100(469):36–50, §6 (arrival rates as a day-level total times
@@ -78,6 +83,8 @@ class DayProfileModel(GridModel):
         eve_weekday: int | str | None = "auto",
         mid_month: bool = True,
         profile_half_life_weeks: float | None = 8.0,
+        rest_profile_half_life_weeks: float | None = 2.0,
+        rest_shape_tolerance: float = 0.5,
     ) -> None:
         super().__init__(window_weeks)
         self.half_life_days = half_life_days
@@ -91,6 +98,8 @@ class DayProfileModel(GridModel):
         self.eve_weekday = eve_weekday
         self.mid_month = mid_month
         self.profile_half_life_weeks = profile_half_life_weeks
+        self.rest_profile_half_life_weeks = rest_profile_half_life_weeks
+        self.rest_shape_tolerance = rest_shape_tolerance
 
     # ------------------------------------------------------------------ helpers
     def _infos(self, days: Sequence[date]) -> list[DayInfo]:
@@ -223,21 +232,31 @@ class DayProfileModel(GridModel):
         pool_work = pooled(work or list(present))
         pool_rest = pooled(rest) if rest else pool_work
         self.pool_work = pool_work
+        # rest weekdays that share a shape (a Chinese weekend) are pooled; those that do
+        # not (Israel's Friday, bank hours in the morning, and Saturday, open after
+        # nightfall: hours that move with sunset and DST) keep their own recent shape
+        own = {w: pooled([w]) for w in rest}
+        self.rest_distinct = any(
+            float(np.abs(own[a] - own[b]).sum()) > self.rest_shape_tolerance for a in rest for b in rest if a < b
+        )
         self.profile = np.zeros((7, h.slots))
         for w in range(7):
             idx = np.nonzero(regular & (wd == w))[0][-self.profile_weeks :]
-            base = pool_rest if w in rest_wd else pool_work
+            apart = w in rest_wd and self.rest_distinct
+            base = own[w] if apart else pool_rest if w in rest_wd else pool_work
+            hl = self.rest_profile_half_life_weeks if apart else self.profile_half_life_weeks
             if len(idx) == 0:
                 self.profile[w] = base
                 continue
-            if self.profile_half_life_weeks:
-                rw = 0.5 ** ((n - 1 - idx) / (7.0 * self.profile_half_life_weeks))
+            if hl:
+                rw = 0.5 ** ((n - 1 - idx) / (7.0 * hl))
                 pw = (vals[idx] * rw[:, None]).sum(axis=0) / (tot[idx] * rw).sum()
                 k = float(rw.sum())
             else:
                 pw = vals[idx].sum(axis=0) / tot[idx].sum()
                 k = len(idx)
-            self.profile[w] = (k * pw + self.profile_shrink * base) / (k + self.profile_shrink)
+            lam = 0.0 if apart else self.profile_shrink
+            self.profile[w] = (k * pw + lam * base) / (k + lam)
         # special-day factors and profiles from the longer history
         self._fit_special()
 
