@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from callcenter.simulate.columns import const_str, local_us, prefixed_ints
+from callcenter.simulate.columns import const_str, local_us, prefixed_ints, take_names
 
 
 def reference(prefix: str, v: np.ndarray, valid: np.ndarray | None, width: int) -> pa.Array:
@@ -51,3 +51,16 @@ def test_local_us_equals_arrow_tz_database(zone: str) -> None:
     ref = pc.cast(pc.local_timestamp(ts), pa.int64()).to_numpy()
     got = local_us(us, zone)
     assert got is not None and (got == ref).all()
+
+
+def test_take_names_equals_arrow_take() -> None:
+    rng = np.random.default_rng(2)
+    for names in (["A0001", "A0002", "B1234"], ["only"], ["", "blind", "announced"],
+                  ["综合组", "投诉组"], ["a" * 17, "b" * 17], [f"A{i:07d}" for i in range(300)]):
+        for n in (0, 1, 1000):
+            idx = rng.integers(-1, len(names), n)
+            for valid in (None, rng.random(n) < 0.7):
+                mask = (idx < 0) if valid is None else (~valid | (idx < 0))
+                want = pc.take(pa.array(names, type=pa.string()),
+                               pa.array(np.where(mask, 0, idx), mask=mask))
+                assert take_names(names, idx, valid).equals(want), (names[:2], n)

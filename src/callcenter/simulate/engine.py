@@ -92,8 +92,8 @@ class Legs:
     def __len__(self) -> int:
         return len(self.offered)
 
-    def subset(self, rows: np.ndarray) -> Legs:
-        """The legs at ``rows``."""
+    def subset(self, rows: np.ndarray | slice) -> Legs:
+        """The legs at ``rows`` (a slice gives views)."""
         return Legs(**{k: v[rows] for k, v in self.__dict__.items()})
 
     @classmethod

@@ -48,11 +48,32 @@ def fcfs_kernel(
     m = len(arrival)
     if n_agents <= 0:
         return np.full(m, np.nan), np.full(m, -1, dtype=np.int32)
-    arr = arrival.tolist()
-    svc = service.tolist()
-    pat = patience.tolist() if patience is not None else None
     if heap is None:
         heap = [(free_at, a) for a in range(n_agents)]  # sorted, hence a heap
+    start = np.empty(m, dtype=np.float64)
+    agent = np.empty(m, dtype=np.int32)
+    # callers in blocks: the Python floats of a block are few enough to stay in the cache
+    # and to be recycled by the allocator, so a long day costs per caller what a short one
+    # does (one list of millions of floats would not)
+    for lo in range(0, m, CHUNK):
+        hi = min(lo + CHUNK, m)
+        s, a = _fcfs_block(
+            arrival[lo:hi].tolist(), service[lo:hi].tolist(),
+            patience[lo:hi].tolist() if patience is not None else None, heap,
+        )
+        start[lo:hi] = s
+        agent[lo:hi] = a
+    return start, agent
+
+
+CHUNK = 1 << 16
+"""Callers simulated per block (the result does not depend on it)."""
+
+
+def _fcfs_block(
+    arr: list[float], svc: list[float], pat: list[float] | None, heap: list[tuple[float, int]]
+) -> tuple[list[float], list[int]]:
+    m = len(arr)
     nan = math.nan
     start = [nan] * m
     agent = [-1] * m
@@ -77,4 +98,4 @@ def fcfs_kernel(
             replace(heap, (f + svc[i], a))
             start[i] = f
             agent[i] = a
-    return np.array(start, dtype=np.float64), np.array(agent, dtype=np.int32)
+    return start, agent

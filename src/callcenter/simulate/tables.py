@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from callcenter import schema
 from callcenter.schema import AgentState, Outcome
-from callcenter.simulate.columns import const_str, local_us, prefixed_ints
+from callcenter.simulate.columns import const_str, local_us, prefixed_ints, take_names
 from callcenter.simulate.config import SimConfig
 from callcenter.simulate.distributions import Streams
 from callcenter.simulate.engine import (
@@ -76,6 +76,8 @@ class _Ctx:
         instants (NaN = null in both)."""
         sec = np.asarray(sec, dtype=np.float64)
         mask = np.isnan(sec)
+        if len(sec) and mask.all():  # e.g. the IVR columns of a run without IVR
+            return pa.nulls(len(sec), schema.UTC_TS), (pa.nulls(len(sec), pa.timestamp("us")) if local else None)
         us = self.t0_us + np.rint(np.where(mask, 0.0, sec) * 1e6).astype(np.int64)
         m = mask if mask.any() else None
         utc = pa.array(us, type=pa.int64(), mask=m).cast(schema.UTC_TS)
@@ -106,28 +108,17 @@ def _f64(x: np.ndarray) -> pa.Array:
 
 def _take(names: list[str], idx: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """Dictionary lookup ``names[idx]`` as a string array (null where not valid or idx < 0)."""
-    idx = np.asarray(idx)
-    n = len(idx)
-    mask = (idx < 0) if valid is None else (~valid | (idx < 0))
-    any_null = bool(mask.any())
-    if n and not any_null and len(names) == 1:
-        return const_str(names[0], n)
-    enc = [x.encode() for x in names]
-    width = len(enc[0]) if enc else 0
-    if enc and all(len(x) == width for x in enc) and width * n < 2**31 - 1:
-        # equal lengths (agent ids, most labels): gather rows of a byte matrix
-        fixed = np.array(enc, dtype=f"S{width}") if width else np.zeros(len(enc), dtype="S1")
-        good = np.flatnonzero(~mask) if any_null else None
-        picked = fixed[idx[good] if good is not None else idx]
-        data = picked.view(np.uint8) if width else np.zeros(0, dtype=np.uint8)
-        lengths = np.where(mask, 0, width).astype(np.int32)
-        offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(lengths, out=offsets[1:])
-        bitmap = pa.py_buffer(np.packbits(~mask, bitorder="little")) if any_null else None
-        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap,
-                                           int(mask.sum()) if any_null else 0)
-    d = pa.array(names, type=pa.string())
-    return pc.take(d, pa.array(np.where(mask, 0, idx).astype(np.int64), mask=mask if any_null else None))
+    return take_names(names, idx, valid)
+
+
+CHUNK = 1 << 16
+"""Rows built at a time: a long window (a busy day of a large centre) becomes a table of
+several chunks, so the temporary arrays stay small enough to be recycled by the allocator
+and to stay in the cache — the cost per row does not grow with the size of a day."""
+
+
+def _chunks(n: int) -> list[tuple[int, int]]:
+    return [(a, min(a + CHUNK, n)) for a in range(0, n, CHUNK)] or [(0, 0)]
 
 
 def calls_table(
@@ -136,6 +127,17 @@ def calls_table(
 ) -> pa.Table:
     """One row per leg (``legs[0]`` is leg number ``offset``); ``blacklisted`` is the
     per-customer flag (warned calls get a wrap-up code)."""
+    parts = [
+        _calls_chunk(ctx, legs.subset(slice(a, b)), plan, survey_score[a:b], blacklisted, offset + a)
+        for a, b in _chunks(len(legs))
+    ]
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+
+def _calls_chunk(
+    ctx: _Ctx, legs: Legs, plan: Plan, survey_score: np.ndarray, blacklisted: np.ndarray,
+    offset: int,
+) -> pa.Table:
     cfg = ctx.cfg
     idx = np.arange(offset, offset + len(legs), dtype=np.int64)
     n = len(legs)
@@ -220,16 +222,25 @@ def agent_states_window(
     a = answers.agent
     s_us = us(answers.seized)
     has_ring = ~np.isnan(answers.ring) & (answers.ring > 0)
-    talk_start = us(answers.seized + np.where(has_ring, answers.ring, 0.0))
     talk = answers.talk
     has_hold = ~np.isnan(answers.hold) & (answers.hold > 0)
-    h = np.where(has_hold, answers.hold, 0.0)
-    s = answers.seized + np.where(has_ring, answers.ring, 0.0)
-    pre = np.where(has_hold, (talk - h) / 2.0, talk)
-    hold_start = us(s + pre)
-    hold_end = us(s + pre + h)
+    # each instant is converted once; what a window lacks (no ringing, hold or ACW) is the
+    # instant next to it exactly (x + 0.0 == x), so it is not converted again
+    if has_ring.any():
+        s = answers.seized + np.where(has_ring, answers.ring, 0.0)
+        talk_start = us(s)
+    else:
+        s, talk_start = answers.seized, s_us
     talk_end = us(s + talk)
-    acw_end = us(s + talk + np.nan_to_num(answers.acw))
+    if has_hold.any():
+        h = np.where(has_hold, answers.hold, 0.0)
+        pre = np.where(has_hold, (talk - h) / 2.0, talk)
+        hold_start = us(s + pre)
+        hold_end = us(s + pre + h)
+    else:
+        hold_start = hold_end = talk_end
+    acw = np.nan_to_num(answers.acw)
+    acw_end = us(s + talk + acw) if acw.any() else talk_end
     leg_i = np.arange(len(a), dtype=np.int64)  # index into the answers
 
     begun = np.array(act.begun, dtype=np.float64).reshape(-1, 2)
@@ -292,33 +303,44 @@ def agent_states_window(
             agent, st0, en0 = agent[keep], st0[keep], en0[keep]
             li = li[keep] if li is not None else None
             reason = reason[keep] if reason is not None else None
-        k = len(agent)
-        if k == 0:
-            continue
-        start_ts = pa.array(st0, type=pa.int64()).cast(schema.UTC_TS)
-        lus = local_us(st0, ctx.cfg.timezone)
-        if li is None:
-            call_ids = pa.nulls(k, pa.string())
-        elif k == len(id_strings):
-            call_ids = id_strings
-        else:
-            call_ids = pc.take(id_strings, pa.array(li, type=pa.int64()))
-        tables.append(pa.table({
-            "agent": _take(agent_ids, agent),
-            "team": _take(teams, agent),
-            "state": const_str(state_names[state], k),
-            "reason": _take(reason_names, reason) if reason is not None else pa.nulls(k, pa.string()),
-            "start_at": start_ts,
-            "start_local": (ctx.local(start_ts) if lus is None
-                            else pa.array(lus, type=pa.int64()).cast(pa.timestamp("us"))),
-            "end_at": pa.array(en0, type=pa.int64()).cast(schema.UTC_TS),
-            "seconds": pa.array((en0 - st0) / 1e6, type=pa.float64()),
-            "call_id": call_ids,
-            "source_file": _const(ctx.source, k),
-        }))
+        for lo, hi in _chunks(len(agent)) if len(agent) else ():
+            li_c = li[lo:hi] if li is not None else None
+            if li_c is None:
+                call_ids = pa.nulls(hi - lo, pa.string())
+            elif int(li_c[-1]) - int(li_c[0]) == hi - lo - 1:  # ascending: a run of answers
+                call_ids = id_strings.slice(int(li_c[0]), hi - lo)
+            else:
+                call_ids = pc.take(id_strings, pa.array(li_c, type=pa.int64()))
+            tables.append(_states_chunk(
+                ctx, agent_ids, teams, state_names[state], agent[lo:hi], st0[lo:hi], en0[lo:hi],
+                call_ids, None if reason is None else _take(reason_names, reason[lo:hi]),
+            ))
     if not tables:
         return schema.empty(schema.AGENT_STATES), new_carry
-    return pa.concat_tables([schema.conform(schema.AGENT_STATES, t) for t in tables]), new_carry
+    return pa.concat_tables(tables), new_carry
+
+
+def _states_chunk(
+    ctx: _Ctx, agent_ids: list[str], teams: list[str], state: str, agent: np.ndarray,
+    st0: np.ndarray, en0: np.ndarray, call_ids: pa.Array, reason: pa.Array | None,
+) -> pa.Table:
+    """``agent_states`` rows of one state (start and end in µs since the epoch)."""
+    k = len(agent)
+    start_ts = pa.array(st0, type=pa.int64()).cast(schema.UTC_TS)
+    lus = local_us(st0, ctx.cfg.timezone)
+    return schema.conform(schema.AGENT_STATES, pa.table({
+        "agent": _take(agent_ids, agent),
+        "team": _take(teams, agent),
+        "state": const_str(state, k),
+        "reason": reason if reason is not None else pa.nulls(k, pa.string()),
+        "start_at": start_ts,
+        "start_local": (ctx.local(start_ts) if lus is None
+                        else pa.array(lus, type=pa.int64()).cast(pa.timestamp("us"))),
+        "end_at": pa.array(en0, type=pa.int64()).cast(schema.UTC_TS),
+        "seconds": pa.array((en0 - st0) / 1e6, type=pa.float64()),
+        "call_id": call_ids,
+        "source_file": _const(ctx.source, k),
+    }))
 
 
 def _sort_by_agent_time(agent: np.ndarray, rel_us: np.ndarray, rank: np.ndarray, n_rank: int) -> np.ndarray:
@@ -327,9 +349,27 @@ def _sort_by_agent_time(agent: np.ndarray, rel_us: np.ndarray, rank: np.ndarray,
         return np.zeros(0, dtype=np.int64)
     span = (int(rel_us.max()) + 1) * n_rank
     if span * (int(agent.max()) + 1) < 2**62:
-        key = (agent * span + rel_us * n_rank + rank).astype(np.int64)
+        sub = (rel_us * n_rank + rank).astype(np.int64)
+        key = agent * span + sub
+        runs = np.count_nonzero(sub[1:] < sub[:-1]) if int(agent.max()) < 2**15 else _FEW_RUNS + 1
+        if runs <= _FEW_RUNS:
+            # the times come as a few sorted runs (the fast path's answers are in time
+            # order): a stable merge by time, then a stable radix sort by agent; the same
+            # order as argsort(key) whenever the keys are distinct (checked)
+            a16 = agent.astype(np.int16)
+            if runs:
+                by_time = np.argsort(sub, kind="stable")
+                order = by_time[np.argsort(a16[by_time], kind="stable")]
+            else:
+                order = np.argsort(a16, kind="stable")
+            k = key[order]
+            if bool(np.all(k[1:] > k[:-1])):
+                return order
         return np.argsort(key)
     return np.lexsort((rank, rel_us, agent))
+
+
+_FEW_RUNS = 64
 
 
 def surveys_and_qa(
@@ -337,27 +377,30 @@ def surveys_and_qa(
 ) -> tuple[np.ndarray, pa.Table, pa.Table]:
     """Post-call surveys (answered final legs) and QA evaluations (sampled answered legs) of
     ``legs`` (``legs[0]`` is leg number ``offset``). Each random quantity has its own stream,
-    one number per leg, so handing the legs over in other batches gives the same result."""
+    one number per leg, so handing the legs over in other batches gives the same result
+    (a stream whose probability is 0 is not drawn at all: none of its numbers would be used)."""
     cfg = ctx.cfg
     n = len(legs)
     score = np.full(n, np.nan)
     sv = cfg.survey
     final = legs.src == ANS
-    rng = streams.rng("survey")
-    u = rng.random(n)
-    surveyed = final & (u < sv.prob)
+    if sv.prob > 0:
+        surveyed = final & (streams.rng("survey").random(n) < sv.prob)
+    else:
+        surveyed = np.zeros(n, dtype=bool)
     k = len(sv.resolved_weights)
     pts = np.linspace(sv.scale_max / k, sv.scale_max, k)
     pr = np.asarray(sv.resolved_weights, float)
     pu = np.asarray(sv.unresolved_weights, float)
     cr = np.cumsum(pr / pr.sum())
     cu = np.cumsum(pu / pu.sum())
-    v = streams.rng("survey_score").random(n)
-    pick = np.where(
-        legs.resolved, np.searchsorted(cr, v, side="right"), np.searchsorted(cu, v, side="right")
-    )
-    score[surveyed] = pts[np.minimum(pick, k - 1)][surveyed]
     si = np.flatnonzero(surveyed)
+    # one number per leg, used where surveyed
+    vs = streams.rng("survey_score").random(n)[si] if sv.prob > 0 else np.zeros(0)
+    pick = np.where(
+        legs.resolved[si], np.searchsorted(cr, vs, side="right"), np.searchsorted(cu, vs, side="right")
+    )
+    score[si] = pts[np.minimum(pick, k - 1)]
     gi = si + offset  # global leg numbers
     s_at = ctx.ts(legs.ended[si] + 20.0)
     surveys = schema.conform(
@@ -376,12 +419,15 @@ def surveys_and_qa(
         ),
     )
     qa = cfg.qa
-    qrng = streams.rng("qa")
-    reached = ~np.isnan(legs.answered)
-    sampled = reached & (qrng.random(n) < qa.sample_rate)
-    qi = np.flatnonzero(sampled)
-    delay = streams.rng("qa_delay").uniform(3600.0, 72 * 3600.0, n)[qi]
-    qs = np.clip(streams.rng("qa_score").normal(qa.mean, qa.sd, n)[qi], 0.0, qa.max_score).round(1)
+    if qa.sample_rate > 0:
+        reached = ~np.isnan(legs.answered)
+        sampled = reached & (streams.rng("qa").random(n) < qa.sample_rate)
+        qi = np.flatnonzero(sampled)
+        delay = streams.rng("qa_delay").uniform(3600.0, 72 * 3600.0, n)[qi]
+        qs = np.clip(streams.rng("qa_score").normal(qa.mean, qa.sd, n)[qi], 0.0, qa.max_score).round(1)
+    else:
+        qi = np.zeros(0, dtype=np.int64)
+        delay = qs = np.zeros(0)
     gq = qi + offset
     evaluators = np.array([f"QA{j:02d}" for j in range(1, 4)], dtype=object)
     qa_t = schema.conform(
@@ -506,6 +552,9 @@ class CostTotals:
 
     @staticmethod
     def _add(acc: dict[np.datetime64, int], month: np.ndarray, us: np.ndarray) -> None:
+        if len(month) and month[0] == month[-1] and bool(np.all(month == month[0])):
+            acc[month[0]] = acc.get(month[0], 0) + int(us.sum())  # a window inside one month
+            return
         for m in np.unique(month):
             acc[m] = acc.get(m, 0) + int(us[month == m].sum())
 
