@@ -82,12 +82,34 @@ def build(days: int, calls_per_day: int, agents: int, seed: int = 7) -> Path:
     return db
 
 
+def rollup_costs(db: Path) -> dict[str, float]:
+    """Time a whole rebuild of the stored roll-ups (a warehouse generated before them gets
+    them here) and the refresh a one-day load pays (wall and CPU seconds)."""
+    from callcenter.app import CallCenter
+
+    out: dict[str, float] = {}
+    with CallCenter(db) as cc:
+        t, c = time.perf_counter(), time.process_time()
+        cc.refresh_rollups()  # whole, whether they were there or not
+        out["rebuild_s"], out["rebuild_cpu_s"] = time.perf_counter() - t, time.process_time() - c
+        last = cc.warehouse.con.execute("SELECT max(offered_local) FROM calls").fetchall()[0][0].date()
+        t, c = time.perf_counter(), time.process_time()
+        cc.refresh_rollups((last, last))
+        out["day_s"], out["day_cpu_s"] = time.perf_counter() - t, time.process_time() - c
+        out["rows"] = float(sum(cc.warehouse.con.execute(f"SELECT count(*) FROM rollup_{n}").fetchall()[0][0]
+                                for n in cc.rollups().cubes()))  # type: ignore[union-attr]
+    print(f"  roll-ups: rebuild {out['rebuild_s']:.1f} s (cpu {out['rebuild_cpu_s']:.1f}), one-day refresh "
+          f"{out['day_s']:.2f} s (cpu {out['day_cpu_s']:.2f}), {out['rows']:,.0f} rows", flush=True)
+    return out
+
+
 def measure(db: Path, repeat: int, urls: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from fastapi.testclient import TestClient
 
     from callcenter.web.app import create_app
 
     app = create_app(db)
+    assert app.state.web.cc.rollups() is not None, "the roll-ups are not fresh"
     client = TestClient(app)
     info = client.get("/api/info").json()
     state = app.state.web
@@ -124,7 +146,7 @@ def p95(xs: list[float]) -> float:
 
 
 def write(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Namespace, build_s: float,
-          load: tuple[float, float]) -> None:
+          load: tuple[float, float], costs: dict[str, float]) -> None:
     t = info["tables"]
     lines = [
         "# Benchmark: dashboard server time per page",
@@ -153,6 +175,10 @@ def write(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Names
         f"again (views are cached per filters until the next load). {args.repeat} cold requests each; "
         "p95 = the nearest-rank 95th percentile.",
         "",
+        f"Stored roll-ups (`metrics.rollup_store`, kept at load time): {costs['rows']:,.0f} rows; a whole "
+        f"rebuild takes {costs['rebuild_s']:.1f} s ({costs['rebuild_cpu_s']:.1f} s CPU), the refresh after a "
+        f"one-day load {costs['day_s']:.2f} s ({costs['day_cpu_s']:.2f} s CPU).",
+        "",
         "| page | first ms | first CPU ms | cold p50 ms | cold p95 ms | cold CPU p95 ms | warm p95 ms | response KB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -172,29 +198,34 @@ def write(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Names
 NOTES = [
     "## Where the cold time goes",
     "",
-    "* **Overview**: one pass at day grain over the days it needs (the latest 14 days, ISO week and "
-    "month: up to 31 days), rolled up into the week and the month (`metrics.engine.rollup`; exact for "
-    "counts and sums), plus direct week / month computations of the indicators with a distinct count "
-    "(total calls, attempts per caller, hours per agent) and the six-month history of the monthly-only "
-    "ones; attempts per caller no longer runs the window over callers (it needs only distinct "
-    "callers). Before: four all-indicator computations (14 days by day, the week, the month, the "
-    "history), ~9.2 s CPU on this warehouse (an anchor on the last day of a month: a 31-day month to "
-    "date); after: 5.6–7.4 s CPU (cold CPU p95 of /overview and /api/overview in the table, on a loaded machine). The day pass over a month of data is most of it — ~20 per-source "
-    "queries over ~700,000 call legs and ~600,000 agent states, the contact-level window over callers "
-    "(the largest single query), plus Ibis compiling each expression (~25–35 % of a computation). "
-    "Under 500 ms cold needs rollups stored at load time (day × queue × team × agent measures kept by "
-    "the warehouse, which `rollup` could then sum); not built.",
+    "* **Stored roll-ups** (`metrics/rollup_store.py`, docs/web.md): every page sums daily / "
+    "quarter-hour measures kept in the warehouse at load time instead of aggregating ~700,000 legs "
+    "and ~600,000 agent states per request; distinct counts come from two small helper tables "
+    "(contacts counted in more than one cell; distinct callers per day / week / month). The "
+    "indicator formulas are evaluated on the small measure frame in process (numpy; the same "
+    "double arithmetic as the SQL, no Ibis compilation per request). Before (the previous run of "
+    "this benchmark, 2026-11-23): cold p95 /overview 5,339 ms, /api/overview 5,461, /agents 1,456, "
+    "/workforce 1,565, /qc 1,455, /queues 626, /intervals 465, PDFs 745–5,019 ms.",
+    "* **What a request still does**: ~20 small queries on the cube tables (DuckDB's per-query "
+    "overhead, a few ms each, dominates), the page's formulas, Jinja rendering; the overview adds "
+    "the six-month history of the monthly indicators and the distinct counts of its week and month.",
+    "* **Long tables**: pages draw 100 rows at a time (`?rows=N`; the JSON API and CSV/XLSX keep "
+    "every row), PDFs list the first 100 rows — a 1,000-agent scorecard drawn whole cost ~0.3–0.4 s "
+    "of Jinja and ~0.5 s of ReportLab.",
+    "* **/workforce**: the interval history (26 weeks, offered and AHT) comes from the quarter-hour "
+    "cube; the roster's agents per interval are counted by slot arithmetic, not a scan of every "
+    "slot per activity; the forecast fit itself is ~60 ms.",
     "* **/data**: the warehouse summary (`Warehouse.info()`) counts distinct contacts over every call "
-    "leg (~2.7 s CPU of its ~3.7 s here). It depends on no filter, so it is kept per data version (the "
-    "*first* column pays it once after a load; the *cold* column does not).",
-    "* **/qc**: by default the Pareto and the peak-day coefficients run over the whole history "
-    "(8 M legs); with a date range the scans shrink.",
-    "* **/agents**, **/workforce**: rendering large tables (1,000 agents' scorecards; the roster of "
-    "the day with every activity) dominates their warm numbers; /workforce also fits the forecast.",
-    "* **PDF**: ReportLab drawing adds ~0.3–1 s to a page (the agents' PDF lists its first 400 rows).",
-    "* `create_app(db, warm=True)` (what `callcenter serve` runs) computes every page's default view in "
-    "both languages in a background thread at start and after each upload, so the first visitor gets "
-    "the warm figure.",
+    "leg; it depends on no filter, so it is kept per data version (the *first* column pays it once "
+    "after a load; the *cold* column does not).",
+    "* **first** column: the first request after a load also finds the columns that hold values "
+    "(one scan per table), the anchor day and the drop-down values — once per data version.",
+    "* A load pays for the roll-ups: the refresh of the days it touched (the figure above) — or a "
+    "whole rebuild when it updated rows or the store was stale. Without fresh roll-ups (a load by "
+    "another tool) every page computes directly, as before, until `refresh_rollups()`.",
+    "* `create_app(db, warm=True)` (what `callcenter serve` runs) refreshes stale roll-ups and "
+    "computes every page's default view in both languages in a background thread at start and "
+    "after each upload, so the first visitor gets the warm figure.",
     "",
 ]
 
@@ -214,9 +245,10 @@ def main() -> None:
     db = args.db or build(args.days, args.calls_per_day, args.agents)
     build_s = time.perf_counter() - t0
     load0 = os.getloadavg()[0]
+    costs = rollup_costs(db)
     rows, info = measure(db, args.repeat, args.only or URLS)
     if not args.no_write and not args.only:
-        write(rows, info, args, build_s, (load0, os.getloadavg()[0]))
+        write(rows, info, args, build_s, (load0, os.getloadavg()[0]), costs)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ what it returns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from callcenter.settings import Settings, load_settings
 from callcenter.warehouse import LoadReport, Warehouse
 
 if TYPE_CHECKING:
+    from callcenter.metrics.rollup_store import RollupStore
     from callcenter.simulate.config import SimConfig
 
 TABULAR_FORMATS = ("csv", "tsv", "xlsx", "parquet")
@@ -39,10 +41,13 @@ class CallCenter:
         settings: Settings | None = None,
         config: str | Path | None = None,
         read_only: bool = False,
+        rollups: bool = True,
     ) -> None:
         self.settings = settings if settings is not None else load_settings(config)
         self._db = db
         self._read_only = read_only
+        self._rollups = rollups and not read_only
+        self._rollups_for: tuple[Any, RollupStore | None] | None = None  # (data version, store)
 
     @cached_property
     def warehouse(self) -> Warehouse:
@@ -80,7 +85,10 @@ class CallCenter:
             with plan_tabular(
                 p, self.settings, Path(mapping), format=None if format == "auto" else fmt
             ) as plan:
-                return self.warehouse.load(plan)
+                fresh = self._rollups_fresh()
+                report = self.warehouse.load(plan)
+                self._after_load(report, None, fresh)  # rows never came through Python
+                return report
         if on_phase:
             on_phase(f"reading {p.name}")
         result = ingest.read(
@@ -88,7 +96,10 @@ class CallCenter:
         )
         if on_phase:
             on_phase(f"storing {result.rows_read:,} records from {p.name}")
-        return self.warehouse.load(result, sha256=file_digest(p))
+        fresh = self._rollups_fresh()
+        report = self.warehouse.load(result, sha256=file_digest(p))
+        self._after_load(report, result.tables, fresh)
+        return report
 
     def store_tables(self, source: str, tables: dict[str, pa.Table], fmt: str) -> LoadReport:
         """Store canonical tables made in code (simulation, rosters) as one atomic load."""
@@ -96,7 +107,71 @@ class CallCenter:
             source_file=source, format=fmt, rows_read=sum(t.num_rows for t in tables.values())
         )
         result.tables = {k: v for k, v in tables.items() if v.num_rows}
-        return self.warehouse.load(result)
+        fresh = self._rollups_fresh()
+        report = self.warehouse.load(result)
+        self._after_load(report, result.tables, fresh)
+        return report
+
+    # -- stored roll-ups (metrics.rollup_store) -----------------------------------------
+    def _store(self) -> RollupStore:
+        from callcenter.metrics.rollup_store import RollupStore
+
+        return RollupStore(self.warehouse.con, self.tables(), self.settings)
+
+    def _rollups_fresh(self) -> bool:
+        return self._rollups and self._store().is_fresh(self.data_version())
+
+    def rollups(self) -> RollupStore | None:
+        """The stored daily roll-ups when they were refreshed for the current data version
+        and these settings; None otherwise (compute directly: never a stale number).
+
+        Looked up once per data version (a load changes the version; a refresh through this
+        facade forgets the answer)."""
+        version = self.data_version()
+        cached = self._rollups_for
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        store = self._store()
+        fresh = store if store.is_fresh(version) else None
+        self._rollups_for = (version, fresh)
+        return fresh
+
+    def refresh_rollups(self, days: tuple[date, date] | None = None) -> None:
+        """Recompute the stored roll-ups: the given local days (inclusive), or all."""
+        self._rollups_for = None
+        self._store().refresh(self.data_version(), days, full=days is None)
+
+    def _after_load(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
+        """Keep the roll-ups current: the days the load touched when they were fresh before
+        it and it only added rows, else everything. A failed refresh leaves them stale (not
+        used), never fails the load, which is already committed."""
+        if not self._rollups:
+            return
+        try:
+            self._refresh_after(report, tables, fresh)
+        except Exception as e:  # the load is committed; the store stays stale
+            warnings.warn(f"the stored roll-ups were not refreshed ({e}); pages compute directly "
+                          "until CallCenter.refresh_rollups()", RuntimeWarning, stacklevel=3)
+        self._rollups_for = None
+
+    def _refresh_after(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
+        from callcenter.metrics.rollup_store import CUBES, REBUILD_TABLES
+
+        if report.updated == 0 and report.inserted == 0:
+            if fresh:
+                self._store().mark(self.data_version())
+                self._rollups_for = None
+            return
+        cubed = {c.table for c in CUBES}
+        if not fresh or tables is None or report.updated or set(tables) & REBUILD_TABLES:
+            self.refresh_rollups()
+            return
+        days = _local_days({k: v for k, v in tables.items() if k in cubed})
+        if days is None:
+            self._store().mark(self.data_version())
+            self._rollups_for = None
+        else:
+            self.refresh_rollups(days)
 
     def interval_history(
         self, start: datetime | None, end: datetime | None, *, minutes: int = 30
@@ -188,6 +263,29 @@ class CallCenter:
     def tables(self) -> dict[str, Any]:
         """The canonical tables holding rows, as Ibis tables (what ``metrics.compute`` takes)."""
         return self.warehouse.ibis_tables()
+
+
+_DAY_COLUMNS = {"calls": "offered_local", "agent_states": "start_local", "schedule": "start_at",
+                "timeclock": "date", "qa_scores": "evaluated_at", "surveys": "answered_at"}
+
+
+def _local_days(tables: dict[str, pa.Table]) -> tuple[date, date] | None:
+    """First and last date of the rows (UTC instants by their UTC date: the roll-up refresh
+    widens the range by a day or more on both sides)."""
+    lo: date | None = None
+    hi: date | None = None
+    for name, t in tables.items():
+        col = _DAY_COLUMNS.get(name)
+        if col is None or col not in t.column_names or t.num_rows == 0:
+            continue
+        mm = pc.min_max(t[col]).as_py()
+        for v in (mm["min"], mm["max"]):
+            if v is None:
+                continue
+            d = v.date() if isinstance(v, datetime) else v
+            lo = d if lo is None or d < lo else lo
+            hi = d if hi is None or d > hi else hi
+    return (lo, hi) if lo is not None and hi is not None else None
 
 
 # -- simulation ------------------------------------------------------------------------

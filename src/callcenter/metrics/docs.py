@@ -20,7 +20,8 @@ do not edit by hand. DOMAIN.md §1 is the specification.
   (the whole range pooled into one row). Interval
   starts are computed with integer arithmetic, so the same expression runs on DuckDB, SQLite
   and Polars. Agent-state time is **cut at interval boundaries** (at midnight for
-  day and up): a talk state from 08:50 to 09:10 counts 10 min in each half-hour.
+  day and up, `total` included): a talk state from 08:50 to 09:10 counts 10 min in each
+  half-hour, and a range's total is the sum of its days.
   Instants with no local column (`schedule.start_at`,
   `qa_scores.evaluated_at`, `surveys.answered_at`) are shifted by the zone's UTC offset at the
   start of the range (exact for zones without DST such as Asia/Shanghai).

@@ -14,7 +14,9 @@ for every dimension combination seen: counts 0, rates and means empty (no calls,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,8 @@ from callcenter.metrics.registry import BY_ID, INDICATORS, Indicator
 from callcenter.settings import Settings
 
 Expr = Any
+#: (source, measure names, query) -> (table keyed by period and dims or None, names not served)
+Aggregate = Callable[[str, list[str], Query], tuple[pa.Table | None, list[str]]]
 
 
 @dataclass
@@ -84,6 +88,12 @@ def _column_available(tables: Mapping[str, Expr], needs: Iterable[str]) -> dict[
     return ok
 
 
+def column_availability(tables: Mapping[str, Expr]) -> dict[str, bool]:
+    """For every ``table.column`` an indicator needs: table loaded and at least one non-null
+    value (what :func:`measures` checks; pass it as ``available`` to skip the scans)."""
+    return _column_available(tables, [n for i in INDICATORS for n in i.needs])
+
+
 def _unavailable_reason(ind: Indicator, q: Query, ok: Mapping[str, bool], tables: Mapping[str, Expr],
                         backend_windows: bool) -> str | None:
     if q.grain not in ind.grains:
@@ -111,7 +121,8 @@ def _unavailable_reason(ind: Indicator, q: Query, ok: Mapping[str, bool], tables
 
 def _has_windows(tables: Mapping[str, Expr]) -> bool:
     """Polars' Ibis backend has no window functions (checked with Ibis 12)."""
-    return all(str(t.get_backend().name) != "polars" for t in tables.values())
+    first = next(iter(tables.values()), None)  # one backend holds them all
+    return first is None or str(first.get_backend().name) != "polars"
 
 
 def select_indicators(ids: Sequence[str] | None) -> list[Indicator]:
@@ -151,8 +162,17 @@ def measures(
     end: datetime | None = None,
     indicators: Sequence[str] | None = None,
     fill: bool = True,
+    available: Mapping[str, bool] | None = None,
+    aggregate: Aggregate | None = None,
 ) -> Measures:
-    """The measures behind ``indicators`` by (period, *by): one query per source."""
+    """The measures behind ``indicators`` by (period, *by): one query per source.
+
+    ``available``: which ``table.column`` hold any value (see :func:`column_availability`),
+    when the caller knows it already (else one scan per table finds out). ``aggregate``:
+    asked first for each source's measures (e.g. from stored daily roll-ups, see
+    :mod:`callcenter.metrics.rollup_store`); it returns the per-source table keyed by
+    (period, *by) and the measures it could not serve, which are computed here directly.
+    """
     settings = settings or Settings()
     grain = normalise_grain(grain)
     by = tuple(by)
@@ -163,7 +183,7 @@ def measures(
     wanted = select_indicators(indicators)
     # one cheap ungrouped scan per table: which needed columns hold any value at all (folding
     # these counts into the grouped aggregates measured ~40 % slower at 10 M calls)
-    ok = _column_available(tables, [n for i in wanted for n in i.needs])
+    ok = available if available is not None else _column_available(tables, [n for i in wanted for n in i.needs])
     windows = _has_windows(tables)
     unavailable: dict[str, str] = {}
     chosen: list[Indicator] = []
@@ -189,7 +209,14 @@ def measures(
     # each source is aggregated by the backend in its own query (small SQL: SQLite's parser
     # overflows on one query joining them all); the small aggregates are joined in Arrow and
     # the indicator values computed back in the same backend
-    aggs = {src: con.to_pyarrow(SOURCES[src].build(tables, q, names)) for src, names in per_source.items()}
+    aggs: dict[str, pa.Table] = {}
+    for src, names in per_source.items():
+        if aggregate is not None:
+            served, names = aggregate(src, names, q)
+            if served is not None:
+                aggs[f"{src}:stored"] = served
+        if names:
+            aggs[src] = con.to_pyarrow(SOURCES[src].build(tables, q, names))
     if len(aggs) == 1 and not fill:  # one source: its keys are already unique, nothing to join
         frame = next(iter(aggs.values()))
     else:
@@ -207,17 +234,20 @@ def measures(
 def evaluate(m: Measures) -> KpiResult:
     """Indicator values from measures (computed in the measures' backend)."""
     q = m.query
-    keys = ["period", *q.by]
     definitions = q.settings.definitions()
     if not m.chosen:
         empty = pa.table({"period": pa.array([], pa.timestamp("us")), **{d: pa.array([], pa.string()) for d in q.by}})
         return KpiResult(empty, q.grain, q.by, [], _ordered(m.unavailable), definitions)
-    joined = ibis.memtable(m.frame)
-    cols = {c: ibis.coalesce(joined[c], 0) for c in joined.columns if c not in keys}
-    out = joined.select(*keys, **{ind.id: ind.value(cols, q.settings) for ind in m.chosen}).order_by(keys)
     if m.backend is None:
         raise ValueError("measures without a backend cannot be evaluated")
-    result = m.backend.to_pyarrow(out)
+    arrays = _evaluate_numpy(m)
+    if arrays is not None:
+        result = arrays
+    elif getattr(m.backend, "name", None) == "duckdb":
+        result = _evaluate_duckdb(m)
+    else:
+        joined = ibis.memtable(m.frame)
+        result = m.backend.to_pyarrow(_value_expr(joined, m))
     periods = [q.start if q.grain == "total" and q.start is not None else key_to_datetime(int(k), q.grain)
                for k in result.column("period").to_pylist()]
     result = result.set_column(0, "period", pa.array(periods, pa.timestamp("us")))
@@ -227,6 +257,69 @@ def evaluate(m: Measures) -> KpiResult:
         if col.type != target_type:
             result = result.set_column(result.column_names.index(ind.id), ind.id, col.cast(target_type))
     return KpiResult(result, q.grain, q.by, [i.id for i in m.chosen], _ordered(m.unavailable), definitions)
+
+
+def _value_expr(joined: Expr, m: Measures) -> Expr:
+    keys = ["period", *m.query.by]
+    cols = {c: ibis.coalesce(joined[c], 0) for c in joined.columns if c not in keys}
+    return joined.select(*keys, **{ind.id: ind.value(cols, m.query.settings) for ind in m.chosen}).order_by(keys)
+
+
+def _evaluate_numpy(m: Measures) -> pa.Table | None:
+    """The indicator formulas on numpy arrays of the (small) measures frame, in process:
+    the same double arithmetic as the SQL, without a query per evaluation. None when a
+    formula is not array-friendly (then the backend computes it)."""
+    import numpy as np
+
+    keys = ["period", *m.query.by]
+    frame = m.frame.sort_by([(k, "ascending") for k in keys])
+    cols: dict[str, Any] = {}
+    for c in frame.column_names:
+        if c not in keys:
+            col = frame.column(c)
+            cols[c] = col.fill_null(0).to_numpy() if col.null_count else col.to_numpy()
+    out = {k: frame.column(k) for k in keys}
+    try:
+        for ind in m.chosen:
+            v = ind.value(cols, m.query.settings)
+            arr = np.asarray(v)
+            if arr.shape != (frame.num_rows,):
+                arr = np.broadcast_to(arr, (frame.num_rows,))
+            if arr.dtype.kind == "f":
+                out[ind.id] = pa.array(arr, pa.float64(), from_pandas=True)  # NaN: null
+            elif arr.dtype.kind in "iu":
+                out[ind.id] = pa.array(arr, pa.int64())
+            else:
+                return None
+    except (TypeError, AttributeError, ValueError, KeyError):
+        return None
+    return pa.table(out)
+
+
+_FRAME = "__kpi_frame__"
+_SQL_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+
+
+def _evaluate_duckdb(m: Measures) -> pa.Table:
+    """The indicator formulas over the measures on DuckDB, the SQL compiled once per
+    (measure columns, indicators, settings): compiling ~40 Ibis expressions costs more than
+    running them on a few thousand rows."""
+    key = (m.frame.schema, m.query.by, tuple(i.id for i in m.chosen), m.query.settings.model_dump_json())
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        unbound = ibis.table(ibis.Schema.from_pyarrow(m.frame.schema), name=_FRAME)
+        sql = ibis.to_sql(_value_expr(unbound, m), dialect="duckdb")
+        _SQL_CACHE[key] = sql
+        while len(_SQL_CACHE) > 256:
+            _SQL_CACHE.popitem(last=False)
+    con = m.backend.con
+    name = f"__kpi_frame_{uuid.uuid4().hex}"
+    con.register(name, m.frame)
+    try:
+        out: pa.Table = con.sql(str(sql).replace(f'"{_FRAME}"', f'"{name}"')).to_arrow_table()
+    finally:
+        con.unregister(name)
+    return out
 
 
 def compute(
@@ -239,10 +332,12 @@ def compute(
     end: datetime | None = None,
     indicators: Sequence[str] | None = None,
     fill: bool = True,
+    available: Mapping[str, bool] | None = None,
+    aggregate: Aggregate | None = None,
 ) -> KpiResult:
     """Indicators by (period, *by) over ``tables`` (a dict of Ibis tables on one backend)."""
     return evaluate(measures(tables, settings, grain=grain, by=by, start=start, end=end,
-                             indicators=indicators, fill=fill))
+                             indicators=indicators, fill=fill, available=available, aggregate=aggregate))
 
 
 #: measures that cannot be added up from finer periods (distinct counts, stocks)
@@ -337,5 +432,5 @@ def _with_grid(frame: pa.Table, q: Query) -> pa.Table:
     return pa.concat_tables([grid, frame.select(keys)]).group_by(keys).aggregate([])
 
 
-__all__ = ["NONE", "KpiResult", "Measures", "compute", "evaluate", "measures", "missing_after_rollup",
+__all__ = ["NONE", "Aggregate", "KpiResult", "Measures", "column_availability", "compute", "evaluate", "measures", "missing_after_rollup",
            "rollup", "select_indicators"]

@@ -191,11 +191,11 @@ def split_by_interval(t: Expr, q: Query) -> Expr:
     """State rows cut at interval (intraday grains) or day boundaries (day and up).
 
     Each piece keeps the row's columns, with ``_es`` its local start and ``seconds`` its
-    share, so a 40-minute talk state counts 10 min in one half-hour and 30 in the next.
+    share, so a 40-minute talk state counts 10 min in one half-hour and 30 in the next. The
+    ``total`` grain cuts at day boundaries too, so a range's total is the sum of its days
+    (a state crossing the range's end counts only its share inside the range).
     """
-    if q.grain == "total":
-        return t.mutate(_es=epoch_s(t.start_local))
-    width = (grain_minutes(q.grain) or 24 * 60) * 60
+    width = ((None if q.grain == "total" else grain_minutes(q.grain)) or 24 * 60) * 60
     longest = t.get_backend().to_pyarrow(t.aggregate(m=t.seconds.max())).to_pylist()[0]["m"] or 0.0
     pieces = ibis.memtable({"_k": list(range(int(longest // width) + 2))})
     t = t.mutate(_s=epoch_s(t.start_local))

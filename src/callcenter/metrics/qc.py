@@ -71,10 +71,11 @@ def pareto(table: Any, column: str, *, cut: float = 80.0, where: Any = None) -> 
 
 def peak_day_coefficients(tables: Mapping[str, Any], settings: Settings | None = None, *,
                           by: Sequence[str] = (), start: datetime | None = None,
-                          end: datetime | None = None) -> list[dict[str, Any]]:
-    """Peak-day fluctuation coefficient (忙日话务波动系数) per month: max ÷ mean daily offered legs."""
+                          end: datetime | None = None, **kw: Any) -> list[dict[str, Any]]:
+    """Peak-day fluctuation coefficient (忙日话务波动系数) per month: max ÷ mean daily offered legs
+    (``kw``: ``available`` / ``aggregate`` for :func:`engine.compute`)."""
     res = compute(tables, settings, grain="month", by=by, start=start, end=end,
-                  indicators=["peak_day_coefficient", "offered"], fill=False)
+                  indicators=["peak_day_coefficient", "offered"], fill=False, **kw)
     if "peak_day_coefficient" in res.unavailable:
         raise DataNotAvailable(res.unavailable["peak_day_coefficient"], needs=["calls.outcome"])
     return res.rows()

@@ -117,7 +117,18 @@ class Indicator:
 
 
 def ratio(num: Any, den: Any, scale: float = 1.0) -> Any:
-    """num ÷ den × scale, null (not 0, not an error) when the denominator is 0."""
+    """num ÷ den × scale, null (not 0, not an error) when the denominator is 0.
+
+    On Ibis expressions (the engine's SQL) or numpy arrays (the engine's in-process
+    evaluation: NaN stands for null); the same IEEE double arithmetic, in the same order."""
+    import numpy as np
+
+    if isinstance(num, np.ndarray) or isinstance(den, np.ndarray):
+        n = np.asarray(num, dtype=np.float64)
+        d = np.broadcast_to(np.asarray(den, dtype=np.float64), n.shape if n.ndim else np.shape(den))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = n * scale / d
+        return np.where(d == 0, np.nan, out)
     import ibis
 
     return ibis.ifelse(den == 0, ibis.null("float64"), num.cast("float64") * scale / den.cast("float64"))

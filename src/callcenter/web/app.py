@@ -38,6 +38,9 @@ NAV_ITEMS = [
     ("qc", "/qc"),
     ("data", "/data"),
 ]
+#: rows of a table drawn in a page (long tables page through ``?rows=N``; exports and the
+#: JSON API carry every row): a 1,000-agent scorecard drawn whole costs ~0.3 s of Jinja
+PAGE_ROWS = 100
 EXPORT_FORMATS = ("csv (the first table, labelled headers, UTF-8 with BOM), xlsx (every table as a sheet "
                   "+ notes) or pdf (title, filters, charts, every table, diagnostics, definitions)")
 PAGE_SUMMARIES = {
@@ -247,7 +250,7 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
     def build(name: str, f: views.Filters, lang: str, agent: str | None = None) -> views.View:
         def make() -> views.View:
             with state.facade() as cc:
-                tabs = views.FactTables(cc.tables(), state.facts(state.version()))
+                tabs = views.FactTables(cc.tables(), state.facts(state.version()), cc.rollups())
                 if agent is not None:
                     return views.agent_day(tabs, state.settings, agent, f, lang)
                 return builders[name](tabs, state.settings, f, lang)
@@ -260,6 +263,9 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
         q = "&".join(f"{k}={quote(val)}" for k, val in v.filters.query().items())
         return page(request, "view.html", {
             "view": v,
+            "row_page": _row_page(request.query_params.get("rows")),
+            "page_rows": PAGE_ROWS,
+            "rows_url": lambda n: str(request.url.include_query_params(rows=n)),
             "api_url": api_url + (f"?{q}" if q else ""),
             "export_base": export_url + "?" + (f"{q}&" if q else "") + f"lang={lang}&",
             "ind_name": lambda i: views.ind_name(i, lang),
@@ -311,6 +317,9 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
         add_page(name)
 
     def warm_up() -> None:
+        with state.facade() as cc:  # roll-ups missing or stale (a load by another process)
+            if cc.rollups() is None and cc.data_version()[0]:
+                cc.refresh_rollups()
         for lang in LANGS:
             for name in builders:
                 try:
@@ -342,6 +351,19 @@ def create_app(db: str | Path, settings: Settings | None = None, *, warm: bool =
         return export(build("agent_day", f, lang, agent=agent_id), format, f"agent-{_safe_name(agent_id)}", lang)
 
     return app
+
+
+def _row_page(text: str | None) -> int:
+    """Which page of a long table's rows the HTML shows (``?rows=2``: rows 101–200)."""
+    if text is None or not text.strip():
+        return 1
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ConfigError(f"rows {text!r} is not a page number", where="rows", hint="use 1, 2, 3 …")
+    return n
 
 
 def _safe_name(name: str) -> str:

@@ -21,9 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callcenter.errors import ConfigError, DataNotAvailable
-from callcenter.metrics.engine import compute, evaluate, measures, missing_after_rollup, rollup
-from callcenter.metrics.qc import pareto, peak_day_coefficients
+from callcenter.metrics import scope
+from callcenter.metrics.engine import column_availability, evaluate, missing_after_rollup, rollup
+from callcenter.metrics.qc import pareto, pareto_counts, peak_day_coefficients
 from callcenter.metrics.registry import BY_ID, INDICATORS
+from callcenter.metrics.rollup_store import RollupStore
 from callcenter.metrics.targets import Status, status, target_for
 from callcenter.settings import Settings
 from callcenter.web.i18n import labels
@@ -196,58 +198,41 @@ def _unavailable(reasons: Mapping[str, str], lang: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------- data helpers
 
 
+def _filters(f: Filters) -> dict[str, str | None]:
+    return {"queue": f.queue, "team": f.team, "agent": f.agent}
+
+
 def filtered(tabs: Tables, f: Filters) -> dict[str, Any]:
-    """The tables restricted to the queue / team / agent filters (queue: calls only)."""
-    out: dict[str, Any] = {}
-    for name, t in tabs.items():
-        if f.queue and name in ("calls", "surveys") and "queue" in t.columns:
-            t = t.filter(t["queue"] == f.queue)
-        for dim in ("team", "agent"):
-            v = getattr(f, dim)
-            if v and dim in t.columns and name != "agents":
-                t = t.filter(t[dim] == v)
-        out[name] = t
-    return out
+    """The tables restricted to the queue / team / agent filters (see ``metrics.scope``)."""
+    return scope.filtered(tabs, _filters(f))
 
 
-def pruned(tabs: Tables, settings: Settings, start: datetime | None, end: datetime | None) -> dict[str, Any]:
-    """The tables cut to the rows a computation over [start, end) can use.
-
-    The engine filters by period itself; cutting the inputs first keeps every scan (and the
-    contact-level window over callers, which looks ``fcr_window_hours`` ahead) to the range
-    instead of the whole history. Margins: one day before; after ``end``, the FCR window + a day.
-    """
-    if start is None and end is None:
-        return dict(tabs)
-    out = dict(tabs)
-    lo = start - timedelta(days=1) if start else None
-    hi = end + timedelta(hours=settings.fcr_window_hours, days=1) if end else None
-    for name, col, upper in (("calls", "offered_local", hi),
-                             ("agent_states", "start_local", end + timedelta(days=1) if end else None)):
-        if name in out:
-            t = out[name]
-            if lo is not None:
-                t = t.filter(t[col] >= lo)
-            if upper is not None:
-                t = t.filter(t[col] < upper)
-            out[name] = t
-    return out
+def available(tabs: Tables) -> dict[str, bool]:
+    """Which needed columns hold any value in the warehouse (once per data version)."""
+    return _fact(tabs, "available", lambda: column_availability(tabs))  # type: ignore[no-any-return]
 
 
-def kpi(tabs: Tables, settings: Settings, *, grain: str, start: datetime | None, end: datetime | None,
-        **kw: Any) -> Any:
-    """``metrics.compute`` over the tables pruned to [start, end)."""
-    return compute(pruned(tabs, settings, start, end), settings, grain=grain, start=start, end=end, **kw)
+def _scope(tabs: Tables, f: Filters) -> dict[str, Any]:
+    return {"filters": _filters(f), "available": available(tabs), "store": getattr(tabs, "store", None)}
+
+
+def kpi(tabs: Tables, settings: Settings, f: Filters, *, grain: str, start: datetime | None,
+        end: datetime | None, **kw: Any) -> Any:
+    """Indicators over the warehouse's tables with the page's filters, in [start, end): from
+    the stored roll-ups where they answer exactly (``tabs.store``), directly otherwise."""
+    return scope.scoped_kpi(tabs, settings, grain=grain, start=start, end=end, **_scope(tabs, f), **kw)
 
 
 class FactTables(dict[str, Any]):
     """The warehouse's tables with ``facts``: values that hold for the whole data version
-    (anchor day, first day, the filter drop-downs), shared by every view and filter until
-    the next load, so a new filter does not pay for them again."""
+    (anchor day, first day, the filter drop-downs, the columns holding values), shared by
+    every view and filter until the next load, so a new filter does not pay for them again;
+    and the roll-up store the indicators are summed from when it is fresh."""
 
-    def __init__(self, tabs: Tables, facts: dict[str, Any]) -> None:
+    def __init__(self, tabs: Tables, facts: dict[str, Any], store: RollupStore | None = None) -> None:
         super().__init__(tabs)
         self.facts = facts
+        self.store = store  # the roll-up store, only when fresh for this data version
 
 
 def _fact(tabs: Tables, name: str, make: Any) -> Any:
@@ -298,6 +283,10 @@ def _choices(tabs: Tables) -> dict[str, list[str]]:
     return out
 
 
+def _us(d: timedelta) -> int:
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
 def _dt(d: date) -> datetime:
     return datetime(d.year, d.month, d.day)
 
@@ -346,7 +335,6 @@ def _fmt_num(v: Any, unit: str) -> Any:
 
 def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     L = labels(lang)
-    base = filtered(tabs, f)
     anchor = f.day or anchor_day(tabs)
     v = View("overview", L["overview"], f, ("day", "queue", "team", "agent"), choices=choices(tabs))
     v.notes.append(_anchor_note(L, anchor))
@@ -361,11 +349,11 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     # one pass over the days of [earliest of the 14 days, the week, the month; anchor]: the
     # latest week and month are those days' measures added up (exact for counts and sums)
     u0 = _dt(max(min(day0, week0, month0), first))
-    daily = measures(pruned(base, settings, u0, stop), settings, grain="day", start=u0, end=stop)
+    daily = scope.scoped_measures(tabs, settings, grain="day", start=u0, end=stop, **_scope(tabs, f))
     day_res = evaluate(rollup(daily, "day", _dt(day0), stop))
     # indicators with no daily value (monthly cost, turnover, peak-day): trend over 6 months
     coarse = [i.id for i in INDICATORS if "day" not in i.grains]
-    hist_res = kpi(base, settings, grain="month", start=_dt(max(prev_months, first.replace(day=1))), end=stop,
+    hist_res = kpi(tabs, settings, f, grain="month", start=_dt(max(prev_months, first.replace(day=1))), end=stop,
                    indicators=coarse)
 
     def series(res: Any) -> dict[str, list[Any]]:
@@ -380,7 +368,7 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
         rest = [i for i in missing_after_rollup(daily, rolled) if grain != "month" or i not in coarse]
         reasons: dict[str, str] = {}
         if rest:
-            extra = kpi(base, settings, grain=grain, start=_dt(max(begin, first)), end=stop, indicators=rest)
+            extra = kpi(tabs, settings, f, grain=grain, start=_dt(max(begin, first)), end=stop, indicators=rest)
             out |= {k: v for k, v in series(extra).items() if k != "_period"}
             reasons = dict(extra.unavailable)
         if grain == "month":
@@ -467,7 +455,6 @@ def overview(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
 
 def intervals(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     L = labels(lang)
-    base = filtered(tabs, f)
     anchor = anchor_day(tabs)
     start, end = _range(f, anchor, 1)
     grain = f.grain or "30m"
@@ -478,7 +465,7 @@ def intervals(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
              choices=choices(tabs))
     v.notes += [_anchor_note(L, anchor), _range_note(L, start, end)]
     ids = ["offered", "answered", "abandoned", "service_level", "asa"]
-    res = kpi(base, settings, grain=grain, start=_dt(start), end=_dt(end + timedelta(days=1)), indicators=ids)
+    res = kpi(tabs, settings, f, grain=grain, start=_dt(start), end=_dt(end + timedelta(days=1)), indicators=ids)
     rows = res.rows()
     got = [i for i in ids if i in res.indicators]
     multi_day = start != end
@@ -507,7 +494,7 @@ def intervals(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     v.unavailable = _unavailable(res.unavailable, lang)
     # hour × weekday heatmap of offered over the 4 weeks ending at the range's end
     h0 = f.start if f.start and f.start < end - timedelta(days=27) else end - timedelta(days=27)
-    hm = kpi(base, settings, grain="60m", start=_dt(h0), end=_dt(end + timedelta(days=1)),
+    hm = kpi(tabs, settings, f, grain="60m", start=_dt(h0), end=_dt(end + timedelta(days=1)),
                  indicators=["offered"], fill=False)
     if "offered" in hm.indicators:
         cells: dict[tuple[int, int], int] = {}
@@ -531,13 +518,12 @@ def intervals(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
 
 def queues(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     L = labels(lang)
-    base = filtered(tabs, f)
     anchor = anchor_day(tabs)
     start, end = _range(f, anchor, 7)
     v = View("queues", L["queues"], f, ("start", "end", "queue", "team", "agent"), choices=choices(tabs))
     v.notes += [_anchor_note(L, anchor), _range_note(L, start, end)]
     for dim in ("queue", "call_type"):
-        res = kpi(base, settings, grain="total", by=[dim], start=_dt(start), end=_dt(end + timedelta(days=1)),
+        res = kpi(tabs, settings, f, grain="total", by=[dim], start=_dt(start), end=_dt(end + timedelta(days=1)),
                       indicators=list(QUEUE_INDICATORS), fill=False)
         got = [i for i in QUEUE_INDICATORS if i in res.indicators]
         rows = sorted(res.rows(), key=lambda r: -(r.get("offered") or 0))
@@ -560,7 +546,6 @@ def queues(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
 
 def agents(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     L = labels(lang)
-    base = filtered(tabs, f)
     anchor = anchor_day(tabs)
     start, end = _range(f, anchor, 7)
     rank = f.rank or "calls_per_hour"
@@ -569,7 +554,7 @@ def agents(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     v.notes += [_anchor_note(L, anchor), _range_note(L, start, end)]
     span = (_dt(start), _dt(end + timedelta(days=1)))
     for dim in ("agent", "team"):
-        res = kpi(base, settings, grain="total", by=[dim], start=span[0], end=span[1],
+        res = kpi(tabs, settings, f, grain="total", by=[dim], start=span[0], end=span[1],
                       indicators=list(AGENT_INDICATORS), fill=False)
         got = [i for i in AGENT_INDICATORS if i in res.indicators]
         rows = [r for r in res.rows() if r[dim] not in (None, "(none)")]
@@ -609,11 +594,10 @@ def agent_day(tabs: Tables, settings: Settings, agent: str, f: Filters, lang: st
     anchor = anchor_day(tabs)
     day = f.day or _last_day_of(tabs, agent) or anchor
     f2 = Filters(day=day, agent=agent)
-    base = filtered(tabs, f2)
     v = View("agent_day", f"{L['agent']} {agent} · {day.isoformat()}", f2, ("day",))
     v.notes.append(_anchor_note(L, anchor))
     ids = ["answered", "aht", "avg_hold_time", "acw_time", "transfer_rate", "occupancy"]
-    res = kpi(base, settings, grain="60m", start=_dt(day), end=_dt(day + timedelta(days=1)), indicators=ids, fill=False)
+    res = kpi(tabs, settings, f2, grain="60m", start=_dt(day), end=_dt(day + timedelta(days=1)), indicators=ids, fill=False)
     got = [i for i in ids if i in res.indicators]
     rows = res.rows()
     v.tables.append(Table("hours", L["by_hour"], [Column("period", L["interval"]), *_ind_columns(got, lang)],
@@ -689,7 +673,11 @@ def qc(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     if f.end:
         where &= calls.offered_local < _dt(f.end + timedelta(days=1))
     v.notes.append(_range_note(L, f.start or date.min, f.end or date.max).replace("0001-01-01", "…").replace("9999-12-31", "…"))
-    rows = pareto(calls, column, where=where)
+    store: RollupStore | None = getattr(tabs, "store", None)
+    counts = store.category_counts(column, _dt(f.start) if f.start else None,
+                                   _dt(f.end + timedelta(days=1)) if f.end else None, _filters(f)) \
+        if store is not None else None
+    rows = pareto_counts(counts) if counts is not None else pareto(calls, column, where=where)
     v.tables.append(Table("pareto", f"{L['pareto']}: {L.get(column, column)}",
                           [Column("category", L.get(column, column)), Column("count", L["count"], "calls"),
                            Column("share", L["share"], "%"), Column("cumulative", L["cumulative"], "%"),
@@ -706,7 +694,9 @@ def qc(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
                     "markLine": {"silent": True, "symbol": "none", "data": [{"yAxis": 80}],
                                  "lineStyle": {"type": "dashed"}}}]}))
     pd_span = (_dt(f.start) if f.start else None, _dt(f.end + timedelta(days=1)) if f.end else None)
-    pd = peak_day_coefficients(pruned(base, settings, *pd_span), settings, start=pd_span[0], end=pd_span[1])
+    pd = peak_day_coefficients(scope.pruned(base, settings, *pd_span), settings, start=pd_span[0], end=pd_span[1],
+                               available=available(tabs),
+                               aggregate=store.aggregator(_filters(f)) if store is not None else None)
     pd = [r for r in pd if r.get("offered")]
     v.tables.append(Table("peak_day", L["peak_day"],
                           [Column("month", L["month"]), Column("peak_day_coefficient", ind_name("peak_day_coefficient", lang), "ratio"),
@@ -736,7 +726,6 @@ def workforce(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     from callcenter.queueing.solve import Targets
 
     L = labels(lang)
-    base = filtered(tabs, f)
     anchor = anchor_day(tabs)
     day = f.day or anchor
     v = View("workforce", L["workforce"], f, ("day", "queue"), choices=choices(tabs))
@@ -744,8 +733,8 @@ def workforce(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
     minutes = settings.interval_minutes if settings.interval_minutes in (15, 30, 60) else 30
     grain = f"{minutes}m"
     hist_start = day - timedelta(weeks=26)
-    hist = kpi(base, settings, grain=grain, start=_dt(hist_start), end=_dt(day), indicators=["offered", "aht"], fill=False)
-    act = kpi(base, settings, grain=grain, start=_dt(day), end=_dt(day + timedelta(days=1)), indicators=["offered", "aht"])
+    hist = kpi(tabs, settings, f, grain=grain, start=_dt(hist_start), end=_dt(day), indicators=["offered", "aht"], fill=False)
+    act = kpi(tabs, settings, f, grain=grain, start=_dt(day), end=_dt(day + timedelta(days=1)), indicators=["offered", "aht"])
     slots = [_dt(day) + timedelta(minutes=minutes * k) for k in range(1440 // minutes)]
     actual = {r["period"]: r["offered"] for r in act.rows()}
     fc_vals: list[float | None] = [None] * len(slots)
@@ -804,10 +793,13 @@ def workforce(tabs: Tables, settings: Settings, f: Filters, lang: str) -> View:
                                "activity": it["activity"], "start": s0, "end": s1})
             # an agent counts in an interval when a phone activity covers its midpoint and no
             # break / meal / training inside that shift does
-            for k, t in enumerate(slots):
-                mid = t + timedelta(minutes=minutes / 2)
-                if s0 <= mid < s1:
-                    (on_phone if it["activity"] == "phone" else off_phone)[k].add(it["agent"])
+            # the slots k whose midpoint day0 + (k + ½) · width is in [s0, s1), in integer µs
+            w = minutes * 60_000_000
+            a, b = _us(s0 - slots[0]), _us(s1 - slots[0])
+            k_lo, k_hi = max(0, -((w - 2 * a) // (2 * w))), min(len(slots), -((w - 2 * b) // (2 * w)))
+            target = on_phone if it["activity"] == "phone" else off_phone
+            for k in range(k_lo, k_hi):
+                target[k].add(it["agent"])
         scheduled = [len(on_phone[k] - off_phone[k]) for k in range(len(slots))]
     else:
         v.notes.append(L["no_roster"])
