@@ -97,3 +97,10 @@ def test_streamed_load_equals_the_one_shot_run(tmp_path: Path) -> None:
             stored = wh.arrow(name).select(spec.names).cast(spec.schema).sort_by(key)
             assert stored.equals(whole[name].sort_by(key)), name
             assert isinstance(stored, pa.Table)
+    # the stored roll-ups were refreshed once, after the last load: fresh for the final data
+    from callcenter.app import CallCenter
+    from callcenter.settings import Settings
+
+    with CallCenter(tmp_path / "w.duckdb", settings=Settings(timezone=load_config(cfg_path).timezone),
+                    read_only=True) as cc:
+        assert cc.rollups() is not None

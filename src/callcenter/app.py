@@ -147,11 +147,14 @@ class CallCenter:
         used), never fails the load, which is already committed."""
         if not self._rollups:
             return
+        self._refresh_or_warn(lambda: self._refresh_after(report, tables, fresh))
+
+    def _refresh_or_warn(self, refresh: Callable[[], None]) -> None:
         try:
-            self._refresh_after(report, tables, fresh)
+            refresh()
         except Exception as e:  # the load is committed; the store stays stale
             warnings.warn(f"the stored roll-ups were not refreshed ({e}); pages compute directly "
-                          "until CallCenter.refresh_rollups()", RuntimeWarning, stacklevel=3)
+                          "until CallCenter.refresh_rollups()", RuntimeWarning, stacklevel=4)
         self._rollups_for = None
 
     def _refresh_after(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
@@ -320,8 +323,8 @@ def simulate(
 ) -> SimulationRun:
     """Simulate ``days`` local days, writing ``<output>/<table>.parquet`` and, with ``load``,
     loading each completed day into the warehouse as its own atomic load (then one last load
-    for the roster-level tables), so memory does not grow with the number of days. The
-    result is identical to a one-shot :func:`callcenter.simulate.run`."""
+    for the roster-level tables), so memory does not grow with the number of days; the stored
+    roll-ups are refreshed once, after the last load. The result is identical to a one-shot :func:`callcenter.simulate.run`."""
     import pyarrow.parquet as pq
 
     from callcenter.simulate import iter_run
@@ -335,7 +338,8 @@ def simulate(
     output.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
     summary = RunningSummary()
-    cc = CallCenter(db, settings=Settings(timezone=config.timezone)) if load else None
+    # the stored roll-ups are refreshed once at the end, not after each day's load
+    cc = CallCenter(db, settings=Settings(timezone=config.timezone), rollups=False) if load else None
     run_ = SimulationRun(config.name, days, seed, eng, output, {}, 0)
     batch: dict[str, list[pa.Table]] = {}
 
@@ -368,6 +372,7 @@ def simulate(
             batch.setdefault(name, []).append(t)
         store("roster")
         if cc is not None:
+            cc._refresh_or_warn(cc.refresh_rollups)
             run_.warehouse = str(cc.warehouse.path)
     finally:
         for w in writers.values():
