@@ -5,13 +5,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from callcenter import schema
-from callcenter.ingest.base import Reject
+from callcenter.ingest.base import ReadResult, Reject
 from callcenter.warehouse import Warehouse
 from tests.factories import calls_table, result
 
@@ -157,3 +158,79 @@ def test_sigkill_mid_load_leaves_warehouse_exactly_as_before(tmp_path: Path) -> 
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert _snapshot(db) == before
+
+
+def _states(rows: list[tuple[str, str, datetime, float]]) -> pa.Table:
+    """agent_states rows ``(agent, state, start_at, seconds)``."""
+    return schema.conform(
+        "agent_states",
+        pa.table(
+            {
+                "agent": [r[0] for r in rows],
+                "state": [r[1] for r in rows],
+                "start_at": pa.array([r[2] for r in rows], schema.UTC_TS),
+                "start_local": pa.array([r[2].replace(tzinfo=None) for r in rows], schema.LOCAL_TS),
+                "end_at": pa.array([r[2] + timedelta(seconds=r[3]) for r in rows], schema.UTC_TS),
+                "seconds": [r[3] for r in rows],
+                "source_file": ["sim"] * len(rows),
+            }
+        ),
+    )
+
+
+def test_upsert_of_a_batch_mostly_new_finds_the_few_stored_keys(tmp_path: Path) -> None:
+    """Few known keys in a batch: the probe restricted to the matched rows still classifies
+    each row (unchanged, updated, new) and replaces exactly the updated ones."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.load(result(calls_table(10)))
+        batch = pa.concat_tables(
+            [calls_table(2, start=3, talk=250.0), calls_table(1, start=7), calls_table(7, start=10)]
+        )
+        r = wh.load(result(batch))
+        assert (r.inserted, r.updated, r.unchanged) == (7, 2, 1)
+        got = dict(wh.con.execute("SELECT call_id, talk_seconds FROM calls").fetchall())
+    assert len(got) == 17
+    assert got["c3"] == got["c4"] == 250.0
+    assert got["c0"] == got["c7"] == got["c16"] == 100.0
+
+
+def test_upsert_with_time_keys_spread_over_days(tmp_path: Path) -> None:
+    """A batch whose time keys lie on a few distinct days (a state open since the start of
+    a run beside today's states) matches stored rows on every one of those days."""
+    t0 = datetime(2026, 1, 1, 8, tzinfo=UTC)
+    day = timedelta(days=1)
+    stored = [
+        (f"a{i}", "ready", t0 + k * day + timedelta(minutes=i), 60.0)
+        for k in range(5)
+        for i in range(20)
+    ]
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for k in range(5):
+            wh.load(
+                ReadResult(
+                    source_file="sim",
+                    format="simulation",
+                    rows_read=20,
+                    tables={"agent_states": _states(stored[20 * k : 20 * k + 20])},
+                )
+            )
+        batch = [
+            ("a0", "ready", t0, 90.0),  # day 1, changed
+            ("a1", "ready", t0 + timedelta(minutes=1), 60.0),  # day 1, unchanged
+            ("a2", "ready", t0 + 4 * day + timedelta(minutes=2), 60.0),  # day 5, unchanged
+            *[(f"a{i}", "ready", t0 + 6 * day + timedelta(minutes=i), 60.0) for i in range(9)],
+        ]
+        r = wh.load(
+            ReadResult(
+                source_file="sim",
+                format="simulation",
+                rows_read=len(batch),
+                tables={"agent_states": _states(batch)},
+            )
+        )
+        assert (r.inserted, r.updated, r.unchanged) == (9, 1, 2)
+        assert wh.count("agent_states") == 109
+        secs = wh.con.execute(
+            "SELECT seconds FROM agent_states WHERE agent = 'a0' AND start_at = ?", [t0]
+        ).fetchall()
+    assert secs == [(90.0,)]

@@ -6,7 +6,12 @@ Loads are
 * **idempotent** — rows are upserted by each table's key (``schema.Table.key``): a key seen
   again with the same content is *unchanged*, with different content it is *updated*
   (the stored row is replaced), otherwise *inserted*. Loading the same file twice adds
-  nothing;
+  nothing. The stored keys are probed with a join over the key columns only (restricted to
+  the batch's key range, and to the days its time keys fall on), and only the rows found are
+  compared column by column: a day appended to a large warehouse reads the stored key
+  columns (their row groups outside the batch's range skipped by DuckDB's zonemaps; a
+  string key such as ``calls.call_id`` with a long common prefix cannot be skipped) but no
+  stored content column;
 * **accounted** — every record a reader read ends up inserted, updated, unchanged or
   quarantined, and the load says how many of each.
 
@@ -67,6 +72,8 @@ _DUCK_TYPES: dict[pa.DataType, str] = {
 }
 
 _PROVENANCE = ("source_file", "source_line")
+#: at most this many day ranges restrict the probe of stored keys (see ``_key_ranges``)
+_MAX_KEY_RANGES = 8
 
 LOADS_DDL = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -282,7 +289,9 @@ class Warehouse:
         """DuckDB's memory limit set to the load limit for the duration of one load."""
         con = self.con
         limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        con.execute("SET memory_limit = ?", [os.environ.get("CALLCENTER_LOAD_MEMORY", LOAD_MEMORY_LIMIT)])
+        con.execute(
+            "SET memory_limit = ?", [os.environ.get("CALLCENTER_LOAD_MEMORY", LOAD_MEMORY_LIMIT)]
+        )
         try:
             yield
         finally:
@@ -306,7 +315,9 @@ class Warehouse:
             self._insert_rejects(load_id, staged.parser_rejects)
             self._quarantine_relation(
                 f"SELECT ? AS load_id, ? AS target_table, source_file, source_line, field, reason,"
-                f" raw FROM ({staged.rejects_sql()})", [load_id, table.name])
+                f" raw FROM ({staged.rejects_sql()})",
+                [load_id, table.name],
+            )
             counts = TableCounts()
             con.execute(f"CREATE OR REPLACE TEMP VIEW _stage_ok AS {staged.ok_sql()}")
             if table.key:
@@ -517,30 +528,89 @@ class Warehouse:
             counts.inserted = self._scalar("SELECT count(*) FROM _stage_ok")
             con.execute(f'INSERT INTO "{name}" SELECT {cols} FROM _stage_ok')
             return
+        # 1. which staged keys are stored already: a join over the key columns only (and the
+        # stored rowid), so that the probe reads no content column; DuckDB pushes the batch's
+        # key range into the scan, so stored row groups outside it are skipped by their zonemaps
         on = " AND ".join(f's."{k}" = t."{k}"' for k in key)
-        content = [c.name for c in table.columns if c.name not in (*key, *_PROVENANCE)]
-        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in content)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _class AS SELECT s._rn,"
-            f' CASE WHEN t."{key[0]}" IS NULL THEN 0 WHEN {same} THEN 2 ELSE 1 END AS _status'
-            f' FROM _stage_ok s LEFT JOIN "{name}" t ON {on}'
+            f"CREATE OR REPLACE TEMP TABLE _hit AS SELECT s._rn, t.rowid AS _tid"
+            f' FROM _stage_ok s JOIN "{name}" t ON {on}{self._key_ranges(table)}'
         )
-        row = con.execute(
-            "SELECT count(*) FILTER (WHERE _status = 0), count(*) FILTER (WHERE _status = 1),"
-            " count(*) FILTER (WHERE _status = 2) FROM _class"
-        ).fetchall()[0]
-        counts.inserted, counts.updated, counts.unchanged = (int(x) for x in row)
+        n_hit, lo, hi = con.execute("SELECT count(*), min(_tid), max(_tid) FROM _hit").fetchall()[0]
+        if not n_hit:  # nothing stored has these keys: all new (the streaming case)
+            con.execute("DROP TABLE _hit")
+            counts.inserted = self._scalar("SELECT count(*) FROM _stage_ok")
+            con.execute(f'INSERT INTO "{name}" SELECT {cols} FROM _stage_ok')
+            return
+        # 2. compare the content of the matched rows only: the same join, now reading every
+        # column, restricted to the stored rowids that matched (the scan skips the row
+        # groups that hold none of them)
+        content = [c.name for c in table.columns if c.name not in (*key, *_PROVENANCE)]
+        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in content) or "true"
+        n_stage = self._scalar("SELECT count(*) FROM _stage_ok")
+        if 2 * int(n_hit) >= n_stage:  # mostly known rows (a re-load): the outer join (for
+            # DuckDB, an inner join of two big inputs, or a filter that makes this join inner,
+            # plans a build side that costs twice as much); new rows get status 0
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _class AS SELECT s._rn, CASE"
+                f' WHEN t."{key[0]}" IS NULL THEN 0 WHEN {same} THEN 2 ELSE 1 END AS _status'
+                f' FROM _stage_ok s LEFT JOIN "{name}" t ON {on}'
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _class AS SELECT s._rn,"
+                f" CASE WHEN {same} THEN 2 ELSE 1 END AS _status"
+                f' FROM _stage_ok s JOIN "{name}" t ON {on}'
+                f" WHERE t.rowid BETWEEN {int(lo)} AND {int(hi)}"
+            )
+        n_upd = self._scalar("SELECT count(*) FROM _class WHERE _status = 1")
+        counts.updated, counts.unchanged = n_upd, int(n_hit) - n_upd
+        counts.inserted = n_stage - int(n_hit)
         if counts.updated:
             con.execute(
-                f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM _stage_ok s'
-                f" JOIN _class c ON c._rn = s._rn AND c._status = 1 WHERE {on})"
+                f'DELETE FROM "{name}" WHERE rowid BETWEEN {int(lo)} AND {int(hi)}'
+                " AND rowid IN (SELECT h._tid FROM _hit h JOIN _class c ON c._rn = h._rn"
+                " AND c._status = 1)"
             )
         if counts.updated or counts.inserted:
             con.execute(
                 f'INSERT INTO "{name}" SELECT {cols} FROM _stage_ok s'
-                " WHERE s._rn IN (SELECT _rn FROM _class WHERE _status < 2)"
+                " WHERE s._rn NOT IN (SELECT _rn FROM _class WHERE _status = 2)"
             )
         con.execute("DROP TABLE _class")
+        con.execute("DROP TABLE _hit")
+
+    def _key_ranges(self, table: schema.Table) -> str:
+        """`` WHERE`` ranges of the first time-like key column that hold every staged value
+        (one per day the batch touches, if at most ``_MAX_KEY_RANGES``), or ``""``.
+
+        The join's own min/max filter already skips stored row groups outside the batch's
+        range; these ranges also skip the days in between when a few rows of the batch lie
+        far from the rest (e.g. agent states still open since the start of a run)."""
+        col = next(
+            (
+                c
+                for c in table.columns
+                if c.name in table.key and c.type in (schema.UTC_TS, schema.LOCAL_TS, pa.date32())
+            ),
+            None,
+        )
+        if col is None:
+            return ""
+        sql_type = _DUCK_TYPES[col.type]
+        k = f'"{col.name}"'
+        rows = self.con.execute(
+            f"SELECT CAST(min({k}) AS VARCHAR), CAST(max({k}) AS VARCHAR) FROM _stage_ok"
+            f" WHERE {k} IS NOT NULL GROUP BY date_trunc('day', {k}) ORDER BY 1"
+            f" LIMIT {_MAX_KEY_RANGES + 1}"
+        ).fetchall()
+        if not rows or len(rows) > _MAX_KEY_RANGES:
+            return ""
+        ranges = " OR ".join(
+            f"t.{k} BETWEEN CAST('{lo}' AS {sql_type}) AND CAST('{hi}' AS {sql_type})"
+            for lo, hi in rows
+        )
+        return f" WHERE ({ranges})"
 
     def _quarantine_select(
         self, load_id: str, table: str, select: str, *, field_sql: str, reason_sql: str
