@@ -139,7 +139,8 @@ class CallCenter:
     def refresh_rollups(self, days: tuple[date, date] | None = None) -> None:
         """Recompute the stored roll-ups: the given local days (inclusive), or all."""
         self._rollups_for = None
-        self._store().refresh(self.data_version(), days, full=days is None)
+        with self.warehouse.load_memory():  # bounded like a load
+            self._store().refresh(self.data_version(), days, full=days is None)
 
     def _after_load(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
         """Keep the roll-ups current: the days the load touched when they were fresh before

@@ -269,7 +269,7 @@ class Warehouse:
             warts=dict(result.warts),
             notes=list(result.notes),
         )
-        with self._load_memory(), self._transaction():
+        with self.load_memory(), self._transaction():
             self._insert_rejects(load_id, result.rejects)
             for name, table in result.tables.items():
                 report.tables[name] = self._upsert(load_id, schema.TABLES[name], table)
@@ -281,12 +281,13 @@ class Warehouse:
         quarantine its rejects and upsert its good rows, all in one transaction."""
         load_id = uuid.uuid4().hex[:16]
         table = schema.TABLES[plan.table]
-        with self._load_memory():
+        with self.load_memory():
             return self._stage_and_store(plan, load_id, table, sha256)
 
     @contextmanager
-    def _load_memory(self) -> Iterator[None]:
-        """DuckDB's memory limit set to the load limit for the duration of one load."""
+    def load_memory(self) -> Iterator[None]:
+        """DuckDB's memory limit set to the load limit ($CALLCENTER_LOAD_MEMORY) for the duration
+        of one load (or of a roll-up refresh after it)."""
         con = self.con
         limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         con.execute(
