@@ -356,12 +356,13 @@ def test_overflow_configuration_is_checked() -> None:
 def test_chunk_size_does_not_change_the_tables(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     """Long windows are built (and, on the fast path, simulated) in chunks of rows; the
     chunk size changes how a table is cut into chunks, never its content."""
-    from callcenter.simulate import kernel, tables
+    from callcenter.simulate import arrivals, kernel, tables
 
     if engine == "fcfs":
         cfg = SimConfig(
             name="chunks",
             arrivals=ArrivalConfig(calls_per_day=20_000),
+            tiers=[TierConfig(name="normal", share=0.8), TierConfig(name="vip", share=0.2)],
             queues=[QueueConfig(name="q", talk=Dist.exponential(180), patience=Dist.exponential(60),
                                 acw=Dist.exponential(10), ring=Dist.constant(3.0), hold_prob=0.2)],
             agents=[AgentGroupConfig(team="t", skills={"q": 1}, count=40)],
@@ -373,7 +374,34 @@ def test_chunk_size_does_not_change_the_tables(monkeypatch: pytest.MonkeyPatch, 
     whole = run(cfg, days=2, seed=5, engine=engine)  # type: ignore[arg-type]
     monkeypatch.setattr(tables, "CHUNK", 1000)
     monkeypatch.setattr(kernel, "CHUNK", 777)
+    monkeypatch.setattr(arrivals, "CHUNK", 500)
     cut = run(cfg, days=2, seed=5, engine=engine)  # type: ignore[arg-type]
     assert cut["calls"].column("call_id").num_chunks > whole["calls"].column("call_id").num_chunks
     for name in whole:
         assert cut[name].equals(whole[name]), name
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_arrival_instants_drawn_in_blocks_equal_one_draw(
+    monkeypatch: pytest.MonkeyPatch, overlap: bool
+) -> None:
+    """Arrival instants are drawn and sorted in blocks of intervals: the same sorted values
+    as drawing all at once, also when a clock change makes intervals overlap."""
+    from callcenter.simulate import arrivals
+
+    monkeypatch.setattr(arrivals, "CHUNK", 50)
+    lo = np.arange(0.0, 96 * 900.0, 900.0)
+    hi = lo + 900.0
+    if overlap:  # a skipped local hour: four intervals land on the next hour's instants
+        lo[8:12] += 3600.0
+        hi[8:12] += 3600.0
+        hi[7] += 3600.0
+    counts = np.random.default_rng(1).poisson(40, len(lo))
+    counts[3] = 0
+    counts[20] = 400  # one interval larger than a block
+    total = int(counts.sum())
+    want = np.repeat(lo, counts) + np.repeat(hi - lo, counts) * np.random.default_rng(7).random(total)
+    want.sort(kind="stable")
+    got = arrivals._uniform_times(np.random.default_rng(7), lo, hi, counts, total)
+    assert np.array_equal(got, want)
+    assert np.all(np.diff(got) >= 0)

@@ -159,10 +159,7 @@ def generate_days(cfg: SimConfig, days: int, streams: Streams) -> Iterator[tuple
             mean = mean * rng.gamma(kd, 1.0 / kd, mean.shape)
         counts = rng.poisson(mean)
         total = int(counts.sum())
-        lo = np.repeat(starts[sl], counts)
-        width = np.repeat(ends[sl] - starts[sl], counts)
-        t = lo + width * rng.random(total)
-        t.sort(kind="stable")
+        t = _uniform_times(rng, starts[sl], ends[sl], counts, total)
         queue = _categorical(kinds, shares, total)
         tier = _categorical(trng, tshares, total)
         if b:
@@ -178,9 +175,9 @@ def generate_days(cfg: SimConfig, days: int, streams: Streams) -> Iterator[tuple
             t0=t0,
             horizon=horizon,
             time=t,
-            queue=queue.astype(np.int32),
-            tier=tier.astype(np.int32),
-            customer=customer.astype(np.int64),
+            queue=queue.astype(np.int32, copy=False),
+            tier=tier.astype(np.int32, copy=False),
+            customer=customer.astype(np.int64, copy=False),
             blacklisted=black,
         ), float(ends[(k + 1) * per_day - 1])
 
@@ -200,8 +197,53 @@ def generate(cfg: SimConfig, days: int, streams: Streams) -> Contacts:
     )
 
 
+CHUNK = 1 << 16
+"""Arrival instants drawn and sorted at a time (the result does not depend on it)."""
+
+
+def _uniform_times(
+    rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, total: int
+) -> np.ndarray:
+    """``counts[i]`` instants uniform in ``[lo[i], hi[i])`` per interval, sorted.
+
+    The values are ``lo + (hi − lo) × U`` with the U drawn in row order, as if drawn at
+    once; they are drawn and sorted in blocks of whole intervals of about ``CHUNK`` rows
+    (no day-sized temporaries). Intervals follow each other, so the sorted blocks are in
+    order; where they are not (a local hour repeated or skipped by a clock change maps
+    intervals onto overlapping instants), the whole day is sorted again: the sorted values
+    are the same either way.
+    """
+    width = hi - lo
+    cum = np.concatenate(([0], np.cumsum(counts)))
+    t = np.empty(total)
+    n_int = len(counts)
+    in_order = True
+    prev = -np.inf
+    i = 0
+    while i < n_int:
+        j = int(np.searchsorted(cum, cum[i] + CHUNK, side="right")) - 1
+        j = min(max(j, i + 1), n_int)
+        a, b = int(cum[i]), int(cum[j])
+        if b > a:
+            idx = np.repeat(np.arange(i, j), counts[i:j])
+            x = lo[idx] + width[idx] * rng.random(b - a)
+            x.sort(kind="stable")
+            if x[0] < prev:
+                in_order = False
+            prev = x[-1]
+            t[a:b] = x
+        i = j
+    if not in_order:
+        t.sort(kind="stable")
+    return t
+
+
 def _categorical(rng: np.random.Generator, shares: np.ndarray, n: int) -> np.ndarray:
     if len(shares) == 1:
         return np.zeros(n, dtype=np.int32)
     cum = np.cumsum(shares / shares.sum())
-    return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(shares) - 1)
+    out = np.empty(n, dtype=np.int32)
+    for lo in range(0, n, CHUNK):  # the same draws in the same order as one call
+        hi = min(lo + CHUNK, n)
+        out[lo:hi] = np.minimum(np.searchsorted(cum, rng.random(hi - lo), side="right"), len(shares) - 1)
+    return out

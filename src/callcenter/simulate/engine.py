@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from callcenter.simulate import kernel
 from callcenter.simulate.arrivals import Contacts
 from callcenter.simulate.config import SimConfig
 from callcenter.simulate.distributions import BlockSampler, Streams
-from callcenter.simulate.kernel import fcfs_kernel
 from callcenter.simulate.roster import BREAK, LOGIN, LOGOUT, Plan
 
 # source outcome codes (the simulator's own "source code" for each leg)
@@ -211,9 +211,8 @@ def _fcfs_windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan) -> I
         contacts, day_end = item
         item = next(it, None)
         horizon = contacts.horizon
-        legs, busy = _fcfs_legs(cfg, q, qs, contacts, heap, n_agents, offset)
+        legs, ans, busy = _fcfs_legs(cfg, q, qs, contacts, heap, n_agents, offset)
         last_busy = max(last_busy, busy)
-        ans = Answers.of(legs, offset)
         if pending is not None:
             ans = Answers.concat([pending, ans])
         act = Activity(begun, [], [])
@@ -232,26 +231,80 @@ def _fcfs_windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan) -> I
 def _fcfs_legs(
     cfg: SimConfig, q: Any, qs: _QueueStreams, contacts: Contacts, heap: list[tuple[float, int]],
     n_agents: int, offset: int,
-) -> tuple[Legs, float]:
+) -> tuple[Legs, Answers, float]:
+    """The day's legs, the answers among them and the last instant an agent is busy.
+
+    Built in blocks of ``kernel.CHUNK`` callers: the draws, the kernel and every temporary
+    are block-sized (each stream is consumed in order, the heap carries over); only the
+    result columns grow with the day. The result does not depend on the block size.
+    """
     n = len(contacts.time)
-    talk = qs.talk[0].take(n)
-    ring = qs.ring[0].take(n) if qs.ring[0] is not None else np.zeros(n)
-    acw = qs.acw[0].take(n) if qs.acw[0] is not None else np.zeros(n)
-    pat_s = qs.pat[0]
-    pat = pat_s.take(n) if pat_s is not None else None
-    hold_u = qs.hold_u[0].take(n)
-    hold_v = qs.hold[0].take(n)
-    res_u = qs.res[0].take(n)
-    start, agent = fcfs_kernel(contacts.time, ring + talk + acw, pat, n_agents, heap=heap)
-    ans = ~np.isnan(start)
     t = contacts.time
+    pat_s = qs.pat[0]
+    ring_s = qs.ring[0]
+    acw_s = qs.acw[0]
     nan = np.full(n, np.nan)
-    answered = start + ring
-    # without patience an unanswered caller is still waiting when the run ends (no agents)
-    q_exit = np.where(ans, answered, t + pat if pat is not None else np.nan)
-    hold = np.where(hold_u < q.hold_prob, np.minimum(hold_v, talk), np.nan)
-    ended = np.where(ans, answered + talk, q_exit)
-    busy_end = np.where(ans, start + (ring + talk + acw), 0.0)
+    answered = np.empty(n)
+    assigned = np.empty(n)
+    q_exit = np.empty(n)
+    ended = np.empty(n)
+    talk_c = np.empty(n)
+    hold_c = np.empty(n)
+    ring_c = np.empty(n) if q.ring is not None else nan
+    acw_c = np.empty(n) if q.acw is not None else nan
+    agent = np.empty(n, dtype=np.int32)
+    src = np.empty(n, dtype=np.int8)
+    resolved = np.empty(n, dtype=bool)
+    lost = ABD if pat_s is not None else INCOMPLETE
+    # the answers are written one after the other into columns sized for every leg (the
+    # unused tail is never touched) and cut to length at the end
+    ans_cols = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n),
+                np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+    n_ans = 0
+    busy: list[float] = []
+    step = kernel.CHUNK
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        k = hi - lo
+        s = slice(lo, hi)
+        talk = qs.talk[0].take(k)
+        ring = ring_s.take(k) if ring_s is not None else np.zeros(k)
+        acw = acw_s.take(k) if acw_s is not None else np.zeros(k)
+        pat = pat_s.take(k) if pat_s is not None else None
+        hold_u = qs.hold_u[0].take(k)
+        hold_v = qs.hold[0].take(k)
+        res_u = qs.res[0].take(k)
+        tc = t[s]
+        svc = ring + talk + acw
+        start, ag = kernel.fcfs_kernel(tc, svc, pat, n_agents, heap=heap)
+        ans = ~np.isnan(start)
+        ansd = np.add(start, ring, out=answered[s])
+        assigned[s] = start
+        agent[s] = ag
+        # without patience an unanswered caller is still waiting when the run ends (no agents)
+        qx = np.where(ans, ansd, tc + pat if pat is not None else np.nan)
+        q_exit[s] = qx
+        hold = np.where(hold_u < q.hold_prob, np.minimum(hold_v, talk), np.nan)
+        np.copyto(ended[s], np.where(ans, ansd + talk, qx))
+        busy.append(float(np.where(ans, start + svc, 0.0).max()) if k else 0.0)
+        if q.ring is not None:
+            np.copyto(ring_c[s], np.where(ans, ring, np.nan))
+        np.copyto(talk_c[s], np.where(ans, talk, np.nan))
+        np.copyto(hold_c[s], np.where(ans, hold, np.nan))
+        if q.acw is not None:
+            np.copyto(acw_c[s], np.where(ans, acw, np.nan))
+        src[s] = np.where(ans, ANS, lost)
+        np.copyto(resolved[s], np.where(ans, res_u < q.resolve_prob, False))
+        rows = np.flatnonzero(ans)
+        j = n_ans + len(rows)
+        ans_cols[0][n_ans:j] = ag[rows]
+        np.add(rows, offset + lo, out=ans_cols[1][n_ans:j])
+        ans_cols[2][n_ans:j] = start[rows]
+        ans_cols[3][n_ans:j] = np.nan_to_num(ring_c[s][rows])
+        ans_cols[4][n_ans:j] = talk_c[s][rows]
+        ans_cols[5][n_ans:j] = hold_c[s][rows]
+        ans_cols[6][n_ans:j] = np.nan_to_num(acw_c[s][rows])
+        n_ans = j
     legs = Legs(
         contact=np.arange(offset, offset + n, dtype=np.int64),
         leg=np.ones(n, dtype=np.int16),
@@ -264,19 +317,20 @@ def _fcfs_legs(
         q_entry=t,
         q_exit=q_exit,
         answered=answered,
-        assigned=start,
-        ring=np.where(ans, ring, np.nan) if q.ring is not None else nan,
+        assigned=assigned,
+        ring=ring_c,
         agent=agent,
-        talk=np.where(ans, talk, np.nan),
-        hold=np.where(ans, hold, np.nan),
-        acw=np.where(ans, acw, np.nan) if q.acw is not None else nan,
+        talk=talk_c,
+        hold=hold_c,
+        acw=acw_c,
         ended=ended,
-        src=np.where(ans, ANS, ABD if pat is not None else INCOMPLETE).astype(np.int8),
+        src=src,
         transfer_kind=np.zeros(n, dtype=np.int8),
         transfer_target=np.full(n, -1, dtype=np.int32),
-        resolved=np.where(ans, res_u < q.resolve_prob, False),
+        resolved=resolved,
     )
-    return legs, float(busy_end.max()) if n else 0.0
+    answers = Answers(*(c[:n_ans] for c in ans_cols))
+    return legs, answers, float(np.max(busy)) if busy else 0.0
 
 
 def _event_windows(cfg: SimConfig, days: Days, streams: Streams, plan: Plan) -> Iterator[Window]:

@@ -216,8 +216,18 @@ def agent_states_window(
     """
     t0 = ctx.t0_us
 
-    def us(sec: np.ndarray) -> np.ndarray:
-        return t0 + np.rint(np.asarray(sec, dtype=np.float64) * 1e6).astype(np.int64)
+    def us(*terms: np.ndarray) -> np.ndarray:
+        """µs since the epoch of the instant ``terms[0] + terms[1] + ...`` (seconds, added
+        left to right), in blocks of rows so that no window-sized temporary is made."""
+        xs = [np.asarray(x, dtype=np.float64) for x in terms]
+        out = np.empty(len(xs[0]), dtype=np.int64)
+        for lo, hi in _chunks(len(out)):
+            x = xs[0][lo:hi]
+            for y in xs[1:]:
+                x = x + y[lo:hi]
+            out[lo:hi] = np.rint(x * 1e6).astype(np.int64)
+            out[lo:hi] += t0
+        return out
 
     a = answers.agent
     s_us = us(answers.seized)
@@ -231,16 +241,16 @@ def agent_states_window(
         talk_start = us(s)
     else:
         s, talk_start = answers.seized, s_us
-    talk_end = us(s + talk)
+    talk_end = us(s, talk)
     if has_hold.any():
         h = np.where(has_hold, answers.hold, 0.0)
         pre = np.where(has_hold, (talk - h) / 2.0, talk)
-        hold_start = us(s + pre)
-        hold_end = us(s + pre + h)
+        hold_start = us(s, pre)
+        hold_end = us(s, pre, h)
     else:
         hold_start = hold_end = talk_end
     acw = np.nan_to_num(answers.acw)
-    acw_end = us(s + talk + acw) if acw.any() else talk_end
+    acw_end = us(s, talk, acw) if acw.any() else talk_end
     leg_i = np.arange(len(a), dtype=np.int64)  # index into the answers
 
     begun = np.array(act.begun, dtype=np.float64).reshape(-1, 2)
