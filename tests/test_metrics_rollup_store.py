@@ -193,3 +193,31 @@ def test_a_failed_refresh_keeps_the_load_and_leaves_the_store_unused(
             rep = cc.store_tables("sim:b", _sim(1, 1, 6), "simulation")
         assert rep.inserted > 0 and cc.warehouse.count("calls") > 0
         assert cc.rollups() is None  # stale: the pages compute directly
+
+
+@pytest.mark.parametrize("flag", [[], ["--no-rollups"]])
+def test_cli_load_refreshes_the_rollups_unless_told_not_to(tmp_path: Path, flag: list[str]) -> None:
+    """`callcenter load` leaves fresh roll-ups behind; with --no-rollups it only loads (the
+    store stays stale, so pages compute directly: never a stale number)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from callcenter.app import CallCenter
+    from callcenter.cli import data
+
+    cli = typer.Typer()
+
+    @cli.callback()
+    def _root() -> None:
+        """test root"""
+
+    data.register(cli)
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    db = tmp_path / "w.duckdb"
+    res = CliRunner().invoke(cli, ["load", str(root / "data" / "generic_calls.csv"), "--mapping",
+                                   str(root / "mappings" / "generic_calls.yaml"), "--db", str(db), *flag])
+    assert res.exit_code == 0, res.output
+    with CallCenter(db, read_only=True) as cc:
+        assert cc.warehouse.count("calls") > 0
+        assert (cc.rollups() is None) == bool(flag)

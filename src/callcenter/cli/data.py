@@ -35,10 +35,18 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[
             bool, typer.Option("--json", help="print the load reports as JSON")
         ] = False,
+        no_rollups: Annotated[
+            bool,
+            typer.Option(
+                "--no-rollups",
+                help="do not refresh the dashboard's stored roll-ups after the load (faster "
+                "bulk loads; pages compute directly until `callcenter serve` rebuilds them)",
+            ),
+        ] = False,
     ) -> None:
         """Load ACD / IVR / time-clock exports into the warehouse (atomic, idempotent)."""
         reports = []
-        with CallCenter(db, config=config) as cc:
+        with CallCenter(db, config=config, rollups=not no_rollups) as cc:
             with Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
