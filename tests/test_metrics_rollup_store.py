@@ -221,3 +221,37 @@ def test_cli_load_refreshes_the_rollups_unless_told_not_to(tmp_path: Path, flag:
     with CallCenter(db, read_only=True) as cc:
         assert cc.warehouse.count("calls") > 0
         assert (cc.rollups() is None) == bool(flag)
+
+
+def test_loads_in_a_deferred_block_refresh_once_over_their_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several loads inside deferred_rollups(): one refresh at the end, over the union of
+    the days they touched, equal to a rebuild; nothing refreshed inside the block."""
+    from callcenter.metrics import rollup_store
+
+    db = tmp_path / "d.duckdb"
+    calls: list[Any] = []
+    real = rollup_store.RollupStore.refresh
+
+    def spy(self: Any, version: Any, days: Any = None, *, full: bool = False) -> None:
+        calls.append((days, full))
+        real(self, version, days, full=full)
+
+    with CallCenter(db) as cc:
+        cc.store_tables("sim:a", _sim(2, 0, 5), "simulation")
+        assert cc.rollups() is not None
+        monkeypatch.setattr(rollup_store.RollupStore, "refresh", spy)
+        per_day = ("calls", "agent_states", "surveys", "qa_scores")
+        with cc.deferred_rollups():
+            for tag, first in (("b", 2), ("c", 4)):
+                tables = {k: v for k, v in _sim(1, first, 6 + first).items() if k in per_day}
+                cc.store_tables(f"sim:{tag}", tables, "simulation")
+                assert calls == [] and cc.rollups() is None  # stale inside the block: not used
+        assert len(calls) == 1 and calls[0][1] is False
+        first_day, last_day = calls[0][0]
+        assert (last_day - first_day).days >= 2  # both loads' days, and the day between
+        assert cc.rollups() is not None
+        once = _snapshot(cc)
+        cc.refresh_rollups()
+        assert _snapshot(cc) == once

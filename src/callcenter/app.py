@@ -7,7 +7,8 @@ what it returns.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -48,6 +49,7 @@ class CallCenter:
         self._read_only = read_only
         self._rollups = rollups and not read_only
         self._rollups_for: tuple[Any, RollupStore | None] | None = None  # (data version, store)
+        self._batch: _Batch | None = None  # inside deferred_rollups()
 
     @cached_property
     def warehouse(self) -> Warehouse:
@@ -145,10 +147,29 @@ class CallCenter:
     def _after_load(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
         """Keep the roll-ups current: the days the load touched when they were fresh before
         it and it only added rows, else everything. A failed refresh leaves them stale (not
-        used), never fails the load, which is already committed."""
+        used), never fails the load, which is already committed. Inside
+        :meth:`deferred_rollups` the need is only remembered."""
         if not self._rollups:
             return
-        self._refresh_or_warn(lambda: self._refresh_after(report, tables, fresh))
+        if self._batch is not None:
+            self._batch.add(self._refresh_plan(report, tables, self._batch.fresh))
+            return
+        plan = self._refresh_plan(report, tables, fresh)
+        self._refresh_or_warn(lambda: self._apply(plan))
+
+    @contextmanager
+    def deferred_rollups(self) -> Iterator[None]:
+        """Loads made inside the block refresh the stored roll-ups once, when it ends (several
+        files in one command: one refresh, over the union of what each load needed)."""
+        if not self._rollups or self._batch is not None:
+            yield
+            return
+        self._batch = _Batch(self._rollups_fresh())
+        try:
+            yield
+        finally:
+            plan, self._batch = self._batch.plan, None
+            self._refresh_or_warn(lambda: self._apply(plan))
 
     def _refresh_or_warn(self, refresh: Callable[[], None]) -> None:
         try:
@@ -158,24 +179,27 @@ class CallCenter:
                           "until CallCenter.refresh_rollups()", RuntimeWarning, stacklevel=4)
         self._rollups_for = None
 
-    def _refresh_after(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
+    def _refresh_plan(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> _Plan:
+        """What one load asks of the roll-ups: nothing (None), only to record the new data
+        version ("mark"), a whole rebuild ("all") or the refresh of (first, last) local days."""
         from callcenter.metrics.rollup_store import CUBES, REBUILD_TABLES
 
         if report.updated == 0 and report.inserted == 0:
-            if fresh:
-                self._store().mark(self.data_version())
-                self._rollups_for = None
-            return
+            return "mark" if fresh else None
         cubed = {c.table for c in CUBES}
         if not fresh or tables is None or report.updated or set(tables) & REBUILD_TABLES:
-            self.refresh_rollups()
-            return
+            return "all"
         days = _local_days({k: v for k, v in tables.items() if k in cubed})
-        if days is None:
+        return "mark" if days is None else days
+
+    def _apply(self, plan: _Plan) -> None:
+        if plan == "mark":
             self._store().mark(self.data_version())
             self._rollups_for = None
-        else:
-            self.refresh_rollups(days)
+        elif plan == "all":
+            self.refresh_rollups()
+        elif isinstance(plan, tuple):
+            self.refresh_rollups(plan)
 
     def interval_history(
         self, start: datetime | None, end: datetime | None, *, minutes: int = 30
@@ -290,6 +314,26 @@ def _local_days(tables: dict[str, pa.Table]) -> tuple[date, date] | None:
             lo = d if lo is None or d < lo else lo
             hi = d if hi is None or d > hi else hi
     return (lo, hi) if lo is not None and hi is not None else None
+
+
+_Plan = str | tuple[date, date] | None  # see CallCenter._refresh_plan
+
+
+@dataclass
+class _Batch:
+    """The roll-up refresh the loads of a deferred_rollups() block need, merged."""
+
+    fresh: bool  # the store was fresh when the block began
+    plan: _Plan = None
+
+    def add(self, need: _Plan) -> None:
+        have = self.plan
+        if need is None or have == "all":
+            return
+        if have is None or have == "mark" or need == "all":
+            self.plan = need
+        elif isinstance(have, tuple) and isinstance(need, tuple):
+            self.plan = (min(have[0], need[0]), max(have[1], need[1]))
 
 
 # -- simulation ------------------------------------------------------------------------

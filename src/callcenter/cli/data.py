@@ -56,14 +56,16 @@ def register(app: typer.Typer) -> None:
                 disable=as_json,
             ) as progress:
                 task = progress.add_task("loading", total=None)
-                for f in files:
-                    rep = cc.load(
-                        f,
-                        format=format,
-                        mapping=mapping,
-                        on_phase=lambda s: progress.update(task, description=s),
-                    )
-                    reports.append(rep)
+                with cc.deferred_rollups():  # one roll-up refresh for all the files
+                    for f in files:
+                        rep = cc.load(
+                            f,
+                            format=format,
+                            mapping=mapping,
+                            on_phase=lambda s: progress.update(task, description=s),
+                        )
+                        reports.append(rep)
+                    progress.update(task, description="refreshing the dashboard roll-ups")
             if as_json:
                 typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
                 return

@@ -145,15 +145,16 @@ def register(app: typer.Typer) -> None:
                 t = Table(title=f"Loaded into {db}")
                 for col in ("file", "read", "inserted", "unchanged", "quarantined"):
                     t.add_column(col, justify="left" if col == "file" else "right")
-                for f in bank_files:
-                    rep = cc.load(f)
-                    t.add_row(
-                        f.name,
-                        f"{rep.rows_read:,}",
-                        f"{rep.inserted:,}",
-                        f"{rep.unchanged:,}",
-                        f"{rep.quarantined:,}",
-                    )
+                with cc.deferred_rollups():
+                    for f in bank_files:
+                        rep = cc.load(f)
+                        t.add_row(
+                            f.name,
+                            f"{rep.rows_read:,}",
+                            f"{rep.inserted:,}",
+                            f"{rep.unchanged:,}",
+                            f"{rep.quarantined:,}",
+                        )
                 console.print(t)
                 _kpi_table(cc, BANK_INDICATORS, "Anonymous Bank: monthly indicators 月度指标")
         if hotline_days:
