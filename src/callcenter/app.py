@@ -87,10 +87,8 @@ class CallCenter:
             with plan_tabular(
                 p, self.settings, Path(mapping), format=None if format == "auto" else fmt
             ) as plan:
-                fresh = self._rollups_fresh()
-                report = self.warehouse.load(plan)
-                self._after_load(report, None, fresh)  # rows never came through Python
-                return report
+                # rows never come through Python: no tables to take the days from
+                return self._load_then_refresh(lambda: self.warehouse.load(plan), None)
         if on_phase:
             on_phase(f"reading {p.name}")
         result = ingest.read(
@@ -98,10 +96,9 @@ class CallCenter:
         )
         if on_phase:
             on_phase(f"storing {result.rows_read:,} records from {p.name}")
-        fresh = self._rollups_fresh()
-        report = self.warehouse.load(result, sha256=file_digest(p))
-        self._after_load(report, result.tables, fresh)
-        return report
+        return self._load_then_refresh(
+            lambda: self.warehouse.load(result, sha256=file_digest(p)), result.tables
+        )
 
     def store_tables(self, source: str, tables: dict[str, pa.Table], fmt: str) -> LoadReport:
         """Store canonical tables made in code (simulation, rosters) as one atomic load."""
@@ -109,10 +106,7 @@ class CallCenter:
             source_file=source, format=fmt, rows_read=sum(t.num_rows for t in tables.values())
         )
         result.tables = {k: v for k, v in tables.items() if v.num_rows}
-        fresh = self._rollups_fresh()
-        report = self.warehouse.load(result)
-        self._after_load(report, result.tables, fresh)
-        return report
+        return self._load_then_refresh(lambda: self.warehouse.load(result), result.tables)
 
     # -- stored roll-ups (metrics.rollup_store) -----------------------------------------
     def _store(self) -> RollupStore:
@@ -122,6 +116,16 @@ class CallCenter:
 
     def _rollups_fresh(self) -> bool:
         return self._rollups and self._store().is_fresh(self.data_version())
+
+    def _load_then_refresh(
+        self, load: Callable[[], LoadReport], tables: dict[str, pa.Table] | None
+    ) -> LoadReport:
+        """Run one warehouse load, then keep the roll-ups current (see ``_after_load``)."""
+        # inside deferred_rollups() the block's own freshness counts: no need to ask
+        fresh = self._batch is None and self._rollups_fresh()
+        report = load()
+        self._after_load(report, tables, fresh)
+        return report
 
     def rollups(self) -> RollupStore | None:
         """The stored daily roll-ups when they were refreshed for the current data version
