@@ -46,3 +46,20 @@ def test_demo_loads_real_and_simulated_data_and_shows_kpis(
     assert res2.exit_code == 0, res2.output
     with Warehouse(out / "bank.duckdb", read_only=True) as wh:
         assert wh.count("calls") == 31_359
+
+
+def test_demo_without_the_shared_data_runs_the_simulated_hotline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clone without ../shared/data beside it: the bank months are skipped with a notice
+    (never a crash), the bundled simulated hotline still runs; asked for nothing else, the
+    command fails with the reason."""
+    monkeypatch.setattr(demo, "shared_data_dir", lambda: None)
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(_app(), ["demo", "--out", str(out), "--hotline-days", "1"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    assert "months are skipped" in res.output and "SIMULATED" in res.output
+    assert not (out / "bank.duckdb").exists()
+    res = CliRunner().invoke(_app(), ["demo", "--out", str(out), "--hotline-days", "0"])
+    assert res.exit_code != 0 and "shared real data" in str(res.exception)  # main() prints it

@@ -125,13 +125,19 @@ def register(app: typer.Typer) -> None:
         from callcenter.settings import Settings, load_settings
 
         out.mkdir(parents=True, exist_ok=True)
-        if months:
-            data = shared_data_dir()
-            if data is None:
+        data = shared_data_dir() if months else None
+        if months and data is None:
+            if not hotline_days:
                 raise InputError(
                     "the shared real data (../shared/data) is not here",
-                    hint="set CALLCENTER_SHARED_DATA to its folder, or pass --months 0",
+                    hint="set CALLCENTER_SHARED_DATA to its folder, or pass --hotline-days N",
                 )
+            console.print(
+                "[yellow]The shared real data (../shared/data) is not here: the Anonymous Bank "
+                "months are skipped; set CALLCENTER_SHARED_DATA to its folder to load them. "
+                "真实数据未找到，仅运行模拟热线。[/yellow]"
+            )
+        if data is not None:
             raw = data / "anonymous_bank_1999" / "raw"
             order = ["january", "february", "march", "april", "may", "june", "july",
                      "september", "october"]  # fmt: skip
