@@ -255,3 +255,50 @@ def test_loads_in_a_deferred_block_refresh_once_over_their_days(
         once = _snapshot(cc)
         cc.refresh_rollups()
         assert _snapshot(cc) == once
+
+
+def test_a_csv_load_refreshes_only_its_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV converted inside DuckDB reports the days of its rows, so the roll-ups are
+    refreshed for those days only (not rebuilt whole), equal to a rebuild; reloading the
+    same file refreshes nothing."""
+    from datetime import date
+
+    from callcenter.metrics import rollup_store
+
+    examples = ROOT / "examples"
+    mapping = examples / "mappings" / "generic_calls.yaml"
+    text = (examples / "data" / "generic_calls.csv").read_text(encoding="utf-8")
+    header, *rows = text.splitlines()
+    first, later = tmp_path / "first.csv", tmp_path / "later.csv"
+    first.write_text(text, encoding="utf-8")
+    # the same calls four days later, under other ids
+    later.write_text("\n".join([header, *("9" + r.replace("2024-03-01", "2024-03-05") for r in rows)])
+                     + "\n", encoding="utf-8")
+    calls: list[Any] = []
+    real = rollup_store.RollupStore.refresh
+
+    def spy(self: Any, version: Any, days: Any = None, *, full: bool = False) -> None:
+        calls.append((days, full))
+        real(self, version, days, full=full)
+
+    with CallCenter(tmp_path / "c.duckdb") as cc:
+        cc.load(first, mapping=mapping)
+        assert cc.rollups() is not None
+        monkeypatch.setattr(rollup_store.RollupStore, "refresh", spy)
+        rep = cc.load(later, mapping=mapping)
+        assert rep.inserted + rep.quarantined == len(rows) and rep.inserted > 0
+        assert rep.day_range == (date(2024, 3, 5), date(2024, 3, 5))
+        assert len(calls) == 1 and calls[0] == ((date(2024, 3, 5), date(2024, 3, 5)), False)
+        assert cc.rollups() is not None
+        once = _snapshot_cubes(cc)
+        cc.load(later, mapping=mapping)  # nothing new: the store is only re-marked
+        assert len(calls) == 1 and cc.rollups() is not None
+        cc.refresh_rollups()
+        assert _snapshot_cubes(cc) == once
+
+
+def _snapshot_cubes(cc: CallCenter) -> dict[str, list[tuple[Any, ...]]]:
+    store = cc.rollups()
+    assert store is not None
+    return {c.sql_name: cc.warehouse.con.execute(f"SELECT * FROM {c.sql_name} ORDER BY ALL").fetchall()
+            for c in CUBES if c.name in store.cubes()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -87,8 +88,11 @@ class CallCenter:
             with plan_tabular(
                 p, self.settings, Path(mapping), format=None if format == "auto" else fmt
             ) as plan:
-                # rows never come through Python: no tables to take the days from
-                return self._load_then_refresh(lambda: self.warehouse.load(plan), None)
+                # rows never come through Python: the warehouse reports their days
+                day_column = _DAY_COLUMNS.get(plan.table)
+                return self._load_then_refresh(
+                    lambda: self.warehouse.load(plan, day_column=day_column), {plan.table}
+                )
         if on_phase:
             on_phase(f"reading {p.name}")
         result = ingest.read(
@@ -118,7 +122,7 @@ class CallCenter:
         return self._rollups and self._store().is_fresh(self.data_version())
 
     def _load_then_refresh(
-        self, load: Callable[[], LoadReport], tables: dict[str, pa.Table] | None
+        self, load: Callable[[], LoadReport], tables: _Touched
     ) -> LoadReport:
         """Run one warehouse load, then keep the roll-ups current (see ``_after_load``)."""
         # inside deferred_rollups() the block's own freshness counts: no need to ask
@@ -148,7 +152,7 @@ class CallCenter:
         with self.warehouse.load_memory():  # bounded like a load
             self._store().refresh(self.data_version(), days, full=days is None)
 
-    def _after_load(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> None:
+    def _after_load(self, report: LoadReport, tables: _Touched, fresh: bool) -> None:
         """Keep the roll-ups current: the days the load touched when they were fresh before
         it and it only added rows, else everything. A failed refresh leaves them stale (not
         used), never fails the load, which is already committed. Inside
@@ -183,17 +187,28 @@ class CallCenter:
                           "until CallCenter.refresh_rollups()", RuntimeWarning, stacklevel=4)
         self._rollups_for = None
 
-    def _refresh_plan(self, report: LoadReport, tables: dict[str, pa.Table] | None, fresh: bool) -> _Plan:
+    def _refresh_plan(self, report: LoadReport, tables: _Touched, fresh: bool) -> _Plan:
         """What one load asks of the roll-ups: nothing (None), only to record the new data
-        version ("mark"), a whole rebuild ("all") or the refresh of (first, last) local days."""
+        version ("mark"), a whole rebuild ("all") or the refresh of (first, last) local days.
+
+        ``tables``: the canonical tables the load stored (Arrow, the days are read from them),
+        or only their names for a plan converted inside DuckDB (the days come from the
+        report's ``day_range``)."""
         from callcenter.metrics.rollup_store import CUBES, REBUILD_TABLES
 
         if report.updated == 0 and report.inserted == 0:
             return "mark" if fresh else None
-        cubed = {c.table for c in CUBES}
-        if not fresh or tables is None or report.updated or set(tables) & REBUILD_TABLES:
+        if not fresh or report.updated or set(tables) & REBUILD_TABLES:
             return "all"
-        days = _local_days({k: v for k, v in tables.items() if k in cubed})
+        cubed = {c.table for c in CUBES}
+        if isinstance(tables, dict):
+            days = _local_days({k: v for k, v in tables.items() if k in cubed})
+        elif set(tables) & cubed:
+            days = report.day_range
+            if days is None:  # no day column to take them from: be safe
+                return "all"
+        else:
+            days = None
         return "mark" if days is None else days
 
     def _apply(self, plan: _Plan) -> None:
@@ -321,6 +336,7 @@ def _local_days(tables: dict[str, pa.Table]) -> tuple[date, date] | None:
 
 
 _Plan = str | tuple[date, date] | None  # see CallCenter._refresh_plan
+_Touched = dict[str, pa.Table] | AbstractSet[str]  # see CallCenter._refresh_plan
 
 
 @dataclass

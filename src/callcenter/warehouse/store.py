@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,8 @@ class LoadReport:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     warts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # first and last date of the good rows' ``day_column`` (a plan load asked for it)
+    day_range: tuple[date, date] | None = None
 
     @property
     def quarantined(self) -> int:
@@ -246,17 +248,26 @@ class Warehouse:
         return {name: backend.table(name) for name in self.table_names()}
 
     # -- loading ----------------------------------------------------------------------
-    def load(self, result: ReadResult | TabularPlan, *, sha256: str | None = None) -> LoadReport:
+    def load(
+        self,
+        result: ReadResult | TabularPlan,
+        *,
+        sha256: str | None = None,
+        day_column: str | None = None,
+    ) -> LoadReport:
         """Store one reader's result atomically; see the module docstring.
 
         ``result`` is a reader's Arrow :class:`ReadResult`, or a :class:`TabularPlan` (a
         CSV/TSV/XLSX/Parquet export with its mapping, not read yet): then the conversion
         runs inside this warehouse's DuckDB, in the load's transaction, and rows never pass
-        through Python. ``sha256`` of the source file (computed if None for a plan)."""
+        through Python. ``sha256`` of the source file (computed if None for a plan).
+        ``day_column`` (plans only): a date or time column of the plan's table whose first
+        and last date among the good rows is reported as ``LoadReport.day_range`` (by the
+        date as stored: UTC for instants) — what a later roll-up refresh needs to know."""
         if self.read_only:
             raise WarehouseError("the warehouse was opened read-only", where=str(self.path))
         if isinstance(result, TabularPlan):
-            return self._load_plan(result, sha256=sha256)
+            return self._load_plan(result, sha256=sha256, day_column=day_column)
         result.check_accounting()
         load_id = uuid.uuid4().hex[:16]
         report = LoadReport(
@@ -276,13 +287,17 @@ class Warehouse:
             self._log(report)
         return report
 
-    def _load_plan(self, plan: TabularPlan, *, sha256: str | None) -> LoadReport:
+    def _load_plan(
+        self, plan: TabularPlan, *, sha256: str | None, day_column: str | None
+    ) -> LoadReport:
         """Stage the export in this connection (every rule of the reader runs there), then
         quarantine its rejects and upsert its good rows, all in one transaction."""
         load_id = uuid.uuid4().hex[:16]
         table = schema.TABLES[plan.table]
+        if day_column is not None:
+            table.column(day_column)  # KeyError for a column the table does not have
         with self.load_memory():
-            return self._stage_and_store(plan, load_id, table, sha256)
+            return self._stage_and_store(plan, load_id, table, sha256, day_column)
 
     @contextmanager
     def load_memory(self) -> Iterator[None]:
@@ -299,7 +314,12 @@ class Warehouse:
             con.execute("SET memory_limit = ?", [limit])
 
     def _stage_and_store(
-        self, plan: TabularPlan, load_id: str, table: schema.Table, sha256: str | None
+        self,
+        plan: TabularPlan,
+        load_id: str,
+        table: schema.Table,
+        sha256: str | None,
+        day_column: str | None,
     ) -> LoadReport:
         con = self.con
         with self._transaction():
@@ -328,10 +348,25 @@ class Warehouse:
                 cols = ", ".join(f'"{c}"' for c in table.names)
                 con.execute(f'INSERT INTO "{table.name}" SELECT {cols} FROM _stage_ok')
             report.tables[table.name] = counts
+            if day_column is not None:
+                report.day_range = self._day_range(day_column)
             self._log(report)
             con.execute("DROP VIEW _stage_ok")
             staged.drop()
         return report
+
+    def _day_range(self, column: str) -> tuple[date, date] | None:
+        """First and last date of ``column`` among the staged good rows (None if none)."""
+        lo, hi = self.con.execute(
+            f'SELECT min("{column}"), max("{column}") FROM _stage_ok'
+        ).fetchall()[0]
+        if lo is None or hi is None:
+            return None
+
+        def day(v: date | datetime) -> date:
+            return v.date() if isinstance(v, datetime) else v
+
+        return day(lo), day(hi)
 
     def _log(self, report: LoadReport) -> None:
         self.con.execute(
