@@ -89,7 +89,7 @@ class CallCenter:
                 p, self.settings, Path(mapping), format=None if format == "auto" else fmt
             ) as plan:
                 # rows never come through Python: the warehouse reports their days
-                day_column = _DAY_COLUMNS.get(plan.table)
+                day_column = _DAY_COLUMNS.get(plan.table) if self._rollups else None
                 return self._load_then_refresh(
                     lambda: self.warehouse.load(plan, day_column=day_column), {plan.table}
                 )
