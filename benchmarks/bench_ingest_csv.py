@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "benchmarks" / "ingest_csv.md"
@@ -153,6 +154,47 @@ def _child(kind: str, csv_path: str, n_rows: int) -> dict[str, float]:
         secs = time.perf_counter() - t0
         rows = res.rows_read
         assert res.rows_accepted == rows == res.tables["calls"].num_rows, res.rejects[:3]
+    elif kind == "phases":  # CallCenter.load again, each SQL statement of the load timed
+        from callcenter.app import CallCenter
+
+        with CallCenter(db, rollups=False) as cc:
+            timed = _Timed(cc.warehouse.con)
+            cc.warehouse._con = timed  # type: ignore[assignment]
+            cpu0 = time.process_time()
+            t0 = time.perf_counter()
+            rep = cc.load(csv_path, mapping=mapping)
+            secs = time.perf_counter() - t0
+        rows = rep.rows_read
+        assert rep.inserted == rows, rep
+        phases = timed.phases()
+    elif kind == "validate_only":  # the load's compiled query, counted: nothing stored
+        import duckdb
+
+        from callcenter.ingest.tabular import plan_tabular
+        from callcenter.settings import Settings
+
+        cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET TimeZone = 'UTC'")
+        with plan_tabular(Path(csv_path), Settings(), mapping) as plan:
+            plan.source.register(con, "_v")
+            sql = plan.rows.select(plan.source.relation("_v"), keep_line=False)
+            rows, bad = con.execute(f"SELECT count(*), count(_check) FROM ({sql})").fetchall()[0]
+        assert bad == 0
+        con.close()
+        secs = time.perf_counter() - t0
+    elif kind == "duckdb_count":  # DuckDB's typed read_csv, rows counted: nothing stored
+        import duckdb
+
+        cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        rows = con.execute(f"SELECT count(*) FROM read_csv('{csv_path}')").fetchall()[0][0]
+        con.close()
+        secs = time.perf_counter() - t0
     elif kind == "duckdb_read_csv":
         import duckdb
 
@@ -197,12 +239,46 @@ def _child(kind: str, csv_path: str, n_rows: int) -> dict[str, float]:
         rows = len(df)
     else:
         raise SystemExit(f"unknown measurement {kind}")
+    cpu = time.process_time() - cpu0
     for p in sorted(work.iterdir()):
         p.unlink()
     work.rmdir()
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"seconds": secs, "rows": rows, "peak_mb": ru.ru_maxrss / 1024,
-            "cpu_seconds": time.process_time() - cpu0}
+    out: dict[str, Any] = {"seconds": secs, "rows": rows, "peak_mb": ru.ru_maxrss / 1024,
+                           "cpu_seconds": cpu}
+    if kind == "phases":
+        out["phases"] = phases
+    return out
+
+
+class _Timed:
+    """A DuckDB connection whose ``execute`` calls are timed (wall and process CPU)."""
+
+    def __init__(self, con: Any) -> None:
+        self._c = con
+        self.log: list[tuple[str, float, float]] = []
+
+    def execute(self, sql: str, *args: Any, **kw: Any) -> Any:
+        c0, t0 = time.process_time(), time.perf_counter()
+        r = self._c.execute(sql, *args, **kw)
+        self.log.append((sql, time.perf_counter() - t0, time.process_time() - c0))
+        return r
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._c, name)
+
+    def phases(self) -> list[tuple[str, float, float]]:
+        """The statements that took 0.5 s or more, named by what they do."""
+        names = (("CREATE TEMP TABLE _tab", "stage: read, map, derive, validate (temporary table)"),
+                 ('INSERT INTO "calls"', "write the canonical rows into `calls`"),
+                 ("GROUP BY", "duplicate keys among the good rows"))
+        out = []
+        for sql, wall, cpu in self.log:
+            if wall < 0.5:
+                continue
+            label = next((n for k, n in names if k in sql), sql.split(" AS ")[0][:60])
+            out.append((label, round(wall, 2), round(cpu, 2)))
+        return out
 
 
 def _measure(kind: str, csv_path: Path, n_rows: int) -> dict[str, float]:
@@ -270,6 +346,10 @@ def main() -> None:
         *([] if a.no_reload else [
             ("reload", "the same file loaded again (all rows unchanged: idempotent no-op)", big, a.rows)]),
         ("read_tabular", "read_tabular: the same plan, result as Arrow in Python", big, a.rows),
+        ("phases", "CallCenter.load again, its SQL statements timed (phases below)", big, a.rows),
+        ("validate_only", "the load's compiled query (read, map, validate), counted: nothing stored",
+         big, a.rows),
+        ("duckdb_count", "DuckDB typed read_csv, counted: nothing stored", big, a.rows),
         ("duckdb_read_csv", "DuckDB read_csv -> table (ceiling, no validation)", big, a.rows),
         ("pandas+to_sql", f"pandas.read_csv + to_sql (sqlite3), first {a.peer_rows:,} rows",
          big, a.peer_rows),
@@ -298,8 +378,40 @@ def main() -> None:
             "peak_mb": max(r["peak_mb"] for r in rs),
             "all": [round(r["seconds"], 2) for r in rs],  # type: ignore[dict-item]
         }
+        if "phases" in rs[0]:
+            results[kind]["phases"] = rs[0]["phases"]
     write_report(a.out, results, big, a.repeat)
     print(a.out.read_text(encoding="utf-8"))
+
+
+def _limits(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The load's phases and what the measured limits say about the 1 M rows/s goal."""
+    if "phases" not in results:
+        return []
+    ph = results["phases"]
+    lines = ["", f"Where `CallCenter.load`'s time goes ({ph['rows']:,.0f} rows, one run, "
+             f"{ph['seconds']:.1f} s wall, {ph['cpu_seconds']:.1f} s CPU; statements of 0.5 s or more):",
+             "", "| phase | wall s | CPU s |", "|---|---:|---:|"]
+    lines += [f"| {label} | {wall:.2f} | {cpu:.2f} |" for label, wall, cpu in ph["phases"]]
+    count, table = results["duckdb_count"], results["duckdb_read_csv"]
+    valid = results["validate_only"]
+    goal = 1_000_000
+    lines += [
+        "",
+        "**The goal against this machine's limits.** DuckDB reads and parses the file at "
+        f"{count['rows_per_s']:,.0f} rows/s when it only counts the rows (the issue's "
+        "\"2.3–3 M rows/s\"), but storing its own 13 typed columns in a table, with no mapping "
+        f"and no validation, runs at {table['rows_per_s']:,.0f} rows/s: writing (compressing) the "
+        "columns, not reading them, is the limit. The load's own query (read, map, validate) "
+        f"alone, storing nothing, runs at {valid['rows_per_s']:,.0f} rows/s.",
+    ]
+    if table["rows_per_s"] < 1.1 * goal:
+        lines.append(
+            f"A load of ≥ {goal:,} rows/s *with validation* into the 37-column canonical table would "
+            f"have to be at least as fast as DuckDB storing the raw file unvalidated "
+            f"({table['rows_per_s'] / goal:.2f}× the goal here): on this machine it is out of reach "
+            "by construction, whatever the validation costs.")
+    return lines
 
 
 def write_report(out: Path, results: dict[str, dict[str, float]], csv_path: Path, repeat: int) -> None:
@@ -345,6 +457,7 @@ def write_report(out: Path, results: dict[str, dict[str, float]], csv_path: Path
             f"{r['rows_per_cpu_s']:,.0f} | {r['peak_mb']:,.0f} | "
             f"{', '.join(map(str, r['all']))} |"  # type: ignore[call-overload]
         )
+    lines += _limits(results)
     lines += [
         "",
         "What each row does:",
@@ -368,6 +481,13 @@ def write_report(out: Path, results: dict[str, dict[str, float]], csv_path: Path
         "with the stored one and found unchanged; nothing is written but the load log.",
         "- *read_tabular*: the same compiled query in a private in-memory DuckDB, then the "
         "canonical Arrow table and the rejects handed to Python (the API for notebooks and tests).",
+        "- *its SQL statements timed*: the same load with every statement of the load timed "
+        "(the phases above).",
+        "- *the load's compiled query, counted*: the query `CallCenter.load` stages (read every cell "
+        "as text, map, derive, validate) run in an in-memory DuckDB and only counted: the cost of "
+        "the validation before anything is stored.",
+        "- *DuckDB typed read_csv, counted*: `SELECT count(*) FROM read_csv(FILE)`: reading and "
+        "parsing, nothing stored (the figure the issue quotes as the limit).",
         "- *DuckDB read_csv*: DuckDB's own typed CSV load into a table: the ceiling on this machine; "
         "it does no mapping, no validation and produces no canonical table (13 columns, where the "
         "canonical `calls` table has 37).",
