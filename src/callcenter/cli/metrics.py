@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -18,19 +18,28 @@ from callcenter.cli.common import ConfigOpt, DbOpt
 from callcenter.errors import ConfigError, DataNotAvailable
 from callcenter.settings import load_settings
 
+if TYPE_CHECKING:
+    from callcenter.app import CallCenter
+
 
 def tables_from(db: Path | None) -> dict[str, Any]:
     """The canonical tables that hold rows, as Ibis tables over the warehouse (via the facade).
 
     The facade stays open for the life of the command: the Ibis tables read through it.
     """
+    return _facade(db, None).tables()
+
+
+def _facade(db: Path | None, config: Path | None) -> CallCenter:
+    """The warehouse opened read-only under the command's settings (the stored roll-ups are
+    used only when computed under the same ones); an error when it holds no data."""
     from callcenter.app import CallCenter
 
-    tables = CallCenter(db, read_only=True).tables()
-    if not tables:
+    cc = CallCenter(db, config=config, read_only=True)
+    if not cc.tables():
         raise DataNotAvailable("the warehouse holds no data", needs=["calls"],
                                hint="load data first: callcenter load FILE")
-    return tables
+    return cc
 
 
 def _date(text: str | None, name: str) -> datetime | None:
@@ -76,9 +85,11 @@ def register(app: typer.Typer) -> None:
         """Operating indicators (运营指标) by period and dimensions, with the definitions used."""
         from callcenter.metrics.engine import compute
 
-        s = load_settings(config)
-        res = compute(tables_from(db), s, grain=grain, by=_list(by), start=_date(from_, "--from"),
-                      end=_date(to, "--to"), indicators=_list(indicators) or None, fill=not no_fill)
+        cc = _facade(db, config)
+        store = cc.rollups()  # the stored roll-ups answer what they hold exactly, when fresh
+        res = compute(cc.tables(), cc.settings, grain=grain, by=_list(by), start=_date(from_, "--from"),
+                      end=_date(to, "--to"), indicators=_list(indicators) or None, fill=not no_fill,
+                      aggregate=store.aggregator({}) if store is not None else None)
         emit(res.table, fmt, title=f"KPI {res.grain}" + (f" by {', '.join(res.by)}" if res.by else ""),
              output=output, footer=_footer(res.definitions, res.unavailable))
 
