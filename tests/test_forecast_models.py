@@ -118,12 +118,44 @@ def test_bill_day_factor_is_learned_with_shrinkage() -> None:
 def test_mid_month_pay_day_bin() -> None:
     g = exact(26)
     cal = Calendar(None)
-    m = DayProfileModel().fit(g, cal)
+    m = DayProfileModel(month_kernel_days=None).fit(g, cal)
     # March 2026: Sunday 15th is a rest day, Monday 16th the 1st working day from the 15th
     assert m._mpos(date(2026, 3, 16)) == "m1"
     assert m._mpos(date(2026, 3, 17)) == "m2"
     assert m._mpos(date(2026, 3, 18)) == "mid"
-    assert DayProfileModel(mid_month=False).fit(g, cal)._mpos(date(2026, 3, 16)) == "mid"
+    no_mid = DayProfileModel(mid_month=False, month_kernel_days=None).fit(g, cal)
+    assert no_mid._mpos(date(2026, 3, 16)) == "mid"
+    # with the calendar-day kernel (default) only the month's edges keep their bins
+    k = DayProfileModel().fit(g, cal)
+    bins = [k._mpos(date(2026, 3, d)) for d in (2, 3, 4, 5, 16, 30, 31)]
+    assert bins == ["s1", "s2", "s3", "mid", "mid", "e2", "e1"]
+
+
+def test_calendar_day_cycle_is_learned_on_working_and_rest_days() -> None:
+    """A smooth cycle over the calendar day of the month (peak on the 10th, ±15 %), on
+    every day: the kernel factor g(d) follows it on working *and* rest days; the
+    working-day-position bins alone cannot (rest days get no bin at all)."""
+    g = exact(26)
+    cal = Calendar(None)
+
+    def cycle(d: date) -> float:
+        return float(np.exp(0.15 * np.cos(2 * np.pi * (d.day - 10) / 30)))
+
+    for d in g.dates:
+        g.values[g.day_index(d)] *= cycle(d)
+    days = [g.end_day + timedelta(days=i) for i in range(1, 31)]
+    truth = np.array([100.0 * F[d.weekday()] * cycle(d) for d in days])
+    rest = np.array([d.weekday() >= 5 for d in days])
+
+    def errors(model: DayProfileModel) -> tuple[float, float]:
+        e = np.abs(np.log(np.nansum(model.fit(g, cal).predict(days), axis=1) / truth))
+        return float(e[~rest].mean()), float(e[rest].mean())
+
+    work_k, rest_k = errors(DayProfileModel())
+    work_b, rest_b = errors(DayProfileModel(month_kernel_days=None))
+    assert work_k < 0.05 and rest_k < 0.06  # the cycle itself is ±0.15 in log
+    assert work_k < work_b - 0.01
+    assert rest_b > 0.09 and rest_k < rest_b / 2
 
 
 def test_israeli_eve_is_measured_against_friday() -> None:

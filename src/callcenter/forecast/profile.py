@@ -11,13 +11,27 @@ For a target day d with weekday w and calendar kind k (see :mod:`callcenter.cale
   left out — unlabelled outages, strikes, one-off events).
 * f(w) — weekday factor: median over complete weeks of T(d)/mean of that week's
   regular days.
-* m(d) — bill-day (month-start / month-end) factor of the day's position among the
-  month's working days, in bins: 1st, 2nd, 3rd, 4th–5th, 6th–10th working day, last,
-  second-to-last, 3rd–5th from the end, the 1st and 2nd working day from the 15th
-  (mid-month pay day; ``mid_month``), and the rest of the month (see ``_mpos``):
-  the median ratio of actual to the centred local level × f in the window, shrunk in
-  log space toward 1 with weights n : ``shrink``; applied to every day but holidays.
-  Level and bill-day factors are
+* m(d) — month-position factor, m(d) = b(d) · g(d), applied to every day but holidays.
+  b(d) is the bill-day (month-start / month-end) factor of a working day's position
+  among the month's working days, in bins (see ``_mpos``): the median ratio of actual
+  to the centred local level × f in the window, shrunk in log space toward 1 with
+  weights n : ``shrink``. g(d) (``month_kernel_days``, the default) is a smooth factor
+  of the *calendar* day of the month: a Nadaraya–Watson (Gaussian kernel) regression
+  of the log ratio actual / (local level × f × b) of the window's regular days —
+  working and rest days — on the day of the month, with bandwidth ``month_kernel_days``
+  days and the distance taken round the turn of the month (the 31st is one day from
+  the next 1st), shrunk toward 0 like a bin (kernel weight sum : ``shrink``) and
+  centred to a zero mean over the days of a year. Pay days and bills fall on calendar
+  dates, not on working-day positions: the Anonymous Bank 1999 working days run
+  10–20 % above the mean of the working days within ±14 days on the 9th–11th and
+  5–15 % below it from the 17th to the 29th, which working-day bins such as
+  "6th–10th working day" average away; and the light rest days follow the same cycle. With the kernel, the bins keep only the month's edges,
+  where the working-day position matters (the backlog after the turn of the month):
+  1st, 2nd, 3rd working day, last, second-to-last, and one bin for the rest. With
+  ``month_kernel_days=None`` g = 1 and the bins are finer: 1st, 2nd, 3rd, 4th–5th,
+  6th–10th working day, last, second-to-last, 3rd–5th from the end, the 1st and 2nd
+  working day from the 15th (mid-month pay day; ``mid_month``), and the rest.
+  Level and month factors are
   estimated alternately (three passes) so that bill days do not inflate the level.
 * c(k, w) — special-day factor for holidays, eves, bridge days and declared special
   days, learned from every such day in the history (not only the window) as the median
@@ -85,6 +99,7 @@ class DayProfileModel(GridModel):
         profile_half_life_weeks: float | None = 8.0,
         rest_profile_half_life_weeks: float | None = 2.0,
         rest_shape_tolerance: float = 0.5,
+        month_kernel_days: float | None = 1.5,
     ) -> None:
         super().__init__(window_weeks)
         self.half_life_days = half_life_days
@@ -100,6 +115,7 @@ class DayProfileModel(GridModel):
         self.profile_half_life_weeks = profile_half_life_weeks
         self.rest_profile_half_life_weeks = rest_profile_half_life_weeks
         self.rest_shape_tolerance = rest_shape_tolerance
+        self.month_kernel_days = month_kernel_days
 
     # ------------------------------------------------------------------ helpers
     def _infos(self, days: Sequence[date]) -> list[DayInfo]:
@@ -109,8 +125,10 @@ class DayProfileModel(GridModel):
 
     def _mpos(self, d: date) -> str | None:
         """Bill-day bin of a working day: ``s1``–``s3`` (1st–3rd working day of the month),
-        ``e1``/``e2`` (last, second-to-last), ``s4`` (4th–5th), ``s6`` (6th–10th), ``e3``
-        (3rd–5th from the end) and ``mid`` (the rest); None for rest days / no calendar."""
+        ``e1``/``e2`` (last, second-to-last), and ``mid`` (the rest); without the
+        calendar-day kernel (``month_kernel_days=None``) also ``s4`` (4th–5th), ``s6``
+        (6th–10th), ``e3`` (3rd–5th from the end) and ``m1``/``m2`` (``mid_month``).
+        None for rest days / no calendar."""
         if self.calendar is None or not self.month_effects:
             return None
         ks, ke = self.calendar.month_position(d)
@@ -120,6 +138,8 @@ class DayProfileModel(GridModel):
             return f"s{ks}"
         if ke <= 2:
             return f"e{ke}"
+        if self.month_kernel_days:
+            return "mid"  # the calendar-day factor g(d) models the rest of the month
         if ks <= 5:
             return "s4"
         if ks <= 10:
@@ -189,6 +209,10 @@ class DayProfileModel(GridModel):
         keys = [self._mpos(d) if normal[i] else None for i, d in enumerate(h.dates)]
         mult = np.ones(n)
         self.mfac: dict[str, float] = {}
+        self._kpos = np.zeros((0, 2))
+        self._klog = np.zeros(0)
+        self._kmean = 0.0
+        dom = self._day_of_month(h.dates)
         for _ in range(3):
             self._des = tot[gi] / (f[wd[gi]] * mult[gi])
             self.level = float(np.sum(wts * self._des) / np.sum(wts))
@@ -205,6 +229,15 @@ class DayProfileModel(GridModel):
                 for key, rs in groups.items()
             }
             mult = np.array([self.mfac.get(k, 1.0) if k else 1.0 for k in keys])
+            if self.month_kernel_days:
+                # calendar-day factor from the regular days' residual ratios after the bins
+                sel = gi[~np.isnan(f[wd[gi]])]
+                rho = tot[sel] / (local[sel] * f[wd[sel]] * mult[sel])
+                self._kpos = dom[sel]
+                self._klog = np.log(rho)
+                self._kmean = 0.0
+                self._kmean = float(self._kernel_log(_YEAR_DOM).mean())
+                mult = mult * np.where(normal, np.exp(self._kernel_log(dom)), 1.0)
         self._des = tot[gi] / (f[wd[gi]] * mult[gi])
         self.level = float(np.sum(wts * self._des) / np.sum(wts))
         # workday / rest-day groups
@@ -260,6 +293,34 @@ class DayProfileModel(GridModel):
         # special-day factors and profiles from the longer history
         self._fit_special()
 
+    @staticmethod
+    def _day_of_month(days: Sequence[date]) -> np.ndarray:
+        """(days since the 1st, days until the next month's 1st) of each day, shape (n, 2)."""
+        out = np.empty((len(days), 2))
+        for j, d in enumerate(days):
+            nxt = (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+            out[j] = d.day - 1, (nxt - d).days
+        return out
+
+    def _kernel_log(self, pos: np.ndarray) -> np.ndarray:
+        """log g at day-of-month positions ``pos`` (see ``_day_of_month``): the kernel-weighted
+        mean log residual, shrunk toward 0 and centred; the distance between two days of
+        the month is the shorter way round the turn of the month."""
+        if not self.month_kernel_days or len(self._klog) == 0 or len(pos) == 0:
+            return np.zeros(len(pos))
+        s, e = pos[:, :1], pos[:, 1:]
+        ks, ke = self._kpos[:, 0][None, :], self._kpos[:, 1][None, :]
+        dist = np.minimum(np.abs(s - ks), np.minimum(s + ke, ks + e))
+        k = np.exp(-0.5 * (dist / self.month_kernel_days) ** 2)
+        return np.asarray(k @ self._klog / (k.sum(axis=1) + self.shrink) - self._kmean, dtype=float)
+
+    def _month_factor(self, d: date) -> float:
+        """m(d) = bill-day bin factor × calendar-day factor (not for holidays)."""
+        m = self.mfac.get(self._mpos(d) or "", 1.0)
+        if self.month_kernel_days and len(self._klog):
+            m *= float(np.exp(self._kernel_log(self._day_of_month([d]))[0]))
+        return m
+
     def _local_level(self, idx: np.ndarray) -> np.ndarray:
         """Centred level around each day: mean of de-seasonalised regular totals within ±7 days."""
         gi, des = self._des_days, self._des
@@ -299,7 +360,7 @@ class DayProfileModel(GridModel):
             loc = self._des[m].mean() if m.any() else self.level
             fw = self._base_f(info.kind, w)
             if info.kind is not DayKind.HOLIDAY:
-                fw *= self.mfac.get(self._mpos(sh.dates[i]) or "", 1.0)
+                fw *= self._month_factor(sh.dates[i])
             if loc > 0 and fw > 0:
                 ratios.setdefault(info.kind, []).append(tot[i] / (loc * fw))
             if tot[i] > 0:
@@ -376,7 +437,7 @@ class DayProfileModel(GridModel):
                 fw = self._base_f(info.kind, w)
             y = self.level * fw
             if info.kind is not DayKind.HOLIDAY:
-                y *= self.mfac.get(self._mpos(info.day) or "", 1.0)
+                y *= self._month_factor(info.day)
             if info.kind not in (DayKind.NORMAL, DayKind.MAKEUP) and info.factor is None:
                 y *= self._special_factor(info.kind, w)
                 prof = self._special_profile(info.kind, w)
@@ -386,3 +447,9 @@ class DayProfileModel(GridModel):
         out[closed] = np.nan
         out[:, ~self.active] = np.nan
         return out
+
+
+# (day of month, days to the next 1st) of every day of a common year, for centring g(d)
+_YEAR_DOM = DayProfileModel._day_of_month(
+    [date(2001, 1, 1) + timedelta(days=i) for i in range(365)]
+)
