@@ -96,6 +96,9 @@ def test_israel_weekend_is_friday_saturday_and_holidays() -> None:
     assert cal.info(date(1999, 9, 20)).kind is DayKind.HOLIDAY  # Yom Kippur
     assert cal.info(date(1999, 3, 31)).kind is DayKind.EVE  # Erev Pesach
     assert cal.info(date(1999, 4, 4)).kind is DayKind.BRIDGE  # chol hamoed
+    # the last day of chol hamoed is also the eve of the Seventh day of Pesach: an eve
+    assert cal.info(date(1999, 4, 6)).kind is DayKind.EVE
+    assert cal.info(date(1999, 4, 6)).label == "eve of Seventh day of Pesach"
 
 
 def test_eve_of_a_holiday_on_a_weekend_day_is_still_an_eve() -> None:

@@ -304,14 +304,16 @@ class Calendar:
             return DayInfo(d, DayKind.MAKEUP, "调休上班 make-up working day", None, False)
         if d in hol:
             return DayInfo(d, DayKind.HOLIDAY, hol[d], None, True)
-        if d in bridge and d.weekday() not in self.weekend:
-            return DayInfo(d, DayKind.BRIDGE, bridge[d], None, False)
+        # an optional holiday that is also the eve of a public one is an eve (the last
+        # intermediate day of Pesach or Sukkot in Israel: 89 calls on 1999-04-06)
         if self.eves and not rest:
             nxt = d + timedelta(days=1)
             nh, _, _ = self._year(nxt.year)
             sp = self._special.get(nxt)
             if nxt in nh or (sp and sp.kind is DayKind.HOLIDAY):
                 return DayInfo(d, DayKind.EVE, f"eve of {nh.get(nxt) or (sp.label if sp else '')}", None, False)
+        if d in bridge and d.weekday() not in self.weekend:
+            return DayInfo(d, DayKind.BRIDGE, bridge[d], None, False)
         if not rest:
             prev = d - timedelta(days=1)
             for _ in range(14):  # walk back over the rest days just before d
