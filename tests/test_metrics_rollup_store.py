@@ -216,8 +216,14 @@ def test_cli_load_refreshes_the_rollups_unless_told_not_to(tmp_path: Path, flag:
     root = Path(__file__).resolve().parents[1] / "examples"
     db = tmp_path / "w.duckdb"
     res = CliRunner().invoke(cli, ["load", str(root / "data" / "generic_calls.csv"), "--mapping",
-                                   str(root / "mappings" / "generic_calls.yaml"), "--db", str(db), *flag])
+                                   str(root / "mappings" / "generic_calls.yaml"), "--db", str(db), *flag,
+                                   "--json"])
     assert res.exit_code == 0, res.output
+    import json
+
+    (report,) = json.loads(res.output)
+    # the days of the rows are reported (ISO dates) when the roll-ups are kept
+    assert report["day_range"] == (None if flag else ["2024-03-01", "2024-03-01"])
     with CallCenter(db, read_only=True) as cc:
         assert cc.warehouse.count("calls") > 0
         assert (cc.rollups() is None) == bool(flag)

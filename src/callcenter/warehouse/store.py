@@ -167,6 +167,8 @@ class LoadReport:
             updated=self.updated,
             unchanged=self.unchanged,
         )
+        if self.day_range is not None:  # JSON-ready: ISO dates
+            d["day_range"] = [x.isoformat() for x in self.day_range]
         return d
 
 
