@@ -341,15 +341,17 @@ def _write(rows: list[dict[str, float]], load_before: tuple[float, float, float]
     ]
     big = max(rows, key=lambda r: r["lines"])
     if "write_s" in big:
-        rate = big["lines"] / big["write_s"]
+        floor = big["write_s"] + big["duckdb_s"]
+        rate = big["lines"] / floor
         out += [
             f"**The goal against this machine's limits.** A log of {int(big['lines']):,} lines yields "
             f"{int(big['legs']):,} call legs and {int(big['states']):,} agent-state rows. Only writing "
             f"them into a DuckDB file (a plain CREATE TABLE AS, nothing checked) takes "
-            f"{big['write_s']:.1f} s wall, {big['write_cpu']:.1f} s CPU: {m(rate)} lines/s before "
-            "a single line is read or parsed."
+            f"{big['write_s']:.1f} s wall ({big['write_cpu']:.1f} s CPU); DuckDB only splitting the "
+            f"file's fields takes {big['duckdb_s']:.1f} s. Together, with no semantics at all: "
+            f"{floor:.1f} s, {m(rate)} lines/s."
             + (" ≥ 1 M lines/s into DuckDB is out of reach on this machine by construction."
-               if rate < 1.5e6 else ""),
+               if rate < 1e6 else ""),
             "",
         ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
