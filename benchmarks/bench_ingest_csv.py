@@ -399,8 +399,8 @@ def _limits(results: dict[str, dict[str, Any]]) -> list[str]:
     lines += [
         "",
         "**The goal against this machine's limits.** DuckDB reads and parses the file at "
-        f"{count['rows_per_s']:,.0f} rows/s when it only counts the rows (the issue's "
-        "\"2.3–3 M rows/s\"), but storing its own 13 typed columns in a table, with no mapping "
+        f"{count['rows_per_s']:,.0f} rows/s when it only counts the rows (the kind of figure the "
+        "issue quotes as the limit, \"2.3–3 M rows/s\"), but storing its own 13 typed columns in a table, with no mapping "
         f"and no validation, runs at {table['rows_per_s']:,.0f} rows/s: writing (compressing) the "
         "columns, not reading them, is the limit. The load's own query (read, map, validate) "
         f"alone, storing nothing, runs at {valid['rows_per_s']:,.0f} rows/s.",
@@ -475,8 +475,8 @@ def write_report(out: Path, results: dict[str, dict[str, float]], csv_path: Path
         "`CallCenter(db, rollups=False)`: the load alone.",
         "- *... then the dashboard's roll-ups built*: the same load through the default facade, "
         "which then builds the stored day/quarter-hour roll-ups the web pages read "
-        "(`metrics.rollup_store`; a whole rebuild here, since the rows never passed through "
-        "Python); the whole command does the same.",
+        "(`metrics.rollup_store`; a whole build here: the warehouse was empty); the whole "
+        "command does the same.",
         "- *reload*: the second load of the same file: the same work, then every row compared "
         "with the stored one and found unchanged; nothing is written but the load log.",
         "- *read_tabular*: the same compiled query in a private in-memory DuckDB, then the "
