@@ -27,19 +27,21 @@ def tables_from(db: Path | None) -> dict[str, Any]:
 
     The facade stays open for the life of the command: the Ibis tables read through it.
     """
-    return _facade(db, None).tables()
+    return _open(db, None)[1]
 
 
-def _facade(db: Path | None, config: Path | None) -> CallCenter:
+def _open(db: Path | None, config: Path | None) -> tuple[CallCenter, dict[str, Any]]:
     """The warehouse opened read-only under the command's settings (the stored roll-ups are
-    used only when computed under the same ones); an error when it holds no data."""
+    used only when computed under the same ones) and its tables; an error when it holds no
+    data."""
     from callcenter.app import CallCenter
 
     cc = CallCenter(db, config=config, read_only=True)
-    if not cc.tables():
+    tables = cc.tables()
+    if not tables:
         raise DataNotAvailable("the warehouse holds no data", needs=["calls"],
                                hint="load data first: callcenter load FILE")
-    return cc
+    return cc, tables
 
 
 def _date(text: str | None, name: str) -> datetime | None:
@@ -85,9 +87,9 @@ def register(app: typer.Typer) -> None:
         """Operating indicators (运营指标) by period and dimensions, with the definitions used."""
         from callcenter.metrics.engine import compute
 
-        cc = _facade(db, config)
+        cc, tables = _open(db, config)
         store = cc.rollups()  # the stored roll-ups answer what they hold exactly, when fresh
-        res = compute(cc.tables(), cc.settings, grain=grain, by=_list(by), start=_date(from_, "--from"),
+        res = compute(tables, cc.settings, grain=grain, by=_list(by), start=_date(from_, "--from"),
                       end=_date(to, "--to"), indicators=_list(indicators) or None, fill=not no_fill,
                       aggregate=store.aggregator({}) if store is not None else None)
         emit(res.table, fmt, title=f"KPI {res.grain}" + (f" by {', '.join(res.by)}" if res.by else ""),

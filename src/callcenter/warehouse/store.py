@@ -359,16 +359,10 @@ class Warehouse:
 
     def _day_range(self, column: str) -> tuple[date, date] | None:
         """First and last date of ``column`` among the staged good rows (None if none)."""
-        lo, hi = self.con.execute(
-            f'SELECT min("{column}"), max("{column}") FROM _stage_ok'
+        lo, hi = self.con.execute(  # instants by their date in the session's zone, UTC
+            f'SELECT CAST(min("{column}") AS DATE), CAST(max("{column}") AS DATE) FROM _stage_ok'
         ).fetchall()[0]
-        if lo is None or hi is None:
-            return None
-
-        def day(v: date | datetime) -> date:
-            return v.date() if isinstance(v, datetime) else v
-
-        return day(lo), day(hi)
+        return None if lo is None or hi is None else (lo, hi)
 
     def _log(self, report: LoadReport) -> None:
         self.con.execute(
